@@ -1,0 +1,367 @@
+"""pydantic models of the admin's YAML file.
+
+The models validate one field at a time (types, shapes, formats: phone numbers,
+time zones, intervals).  Rules that need the whole file (duplicates, references
+between employees and departments, extension ranges) live in `config.checks`.
+Every model is frozen: a loaded snapshot is shared by all calls and never changes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal, Optional, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
+                      PrivateAttr, model_validator)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EMERGENCY_NUMBERS = frozenset({"01", "02", "03", "04", "101", "102", "103", "104", "112", "911", "999"})
+DEFAULT_REGION = "RU"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- scalars
+
+def _e164(value: object) -> str:
+    """Normalise a phone number to E.164 ("+7 916 123-45-67" -> "+79161234567")."""
+    if not isinstance(value, (str, int)):
+        raise ValueError("a phone number must be a string")
+    text = str(value).strip()
+    try:
+        number = phonenumbers.parse(text, DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{text!r} is not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{text!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _zone(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a time zone must be a string such as Europe/Moscow")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+def _extension(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError("an extension must be digits")
+    text = str(value)
+    if not re.fullmatch(r"[0-9]{2,8}", text):
+        raise ValueError(f"extension {text!r} must be 2 to 8 digits")
+    return text
+
+
+PhoneNumber = Annotated[str, BeforeValidator(_e164)]
+TimeZoneName = Annotated[str, BeforeValidator(_zone)]
+Extension = Annotated[str, BeforeValidator(_extension)]
+Login = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+Seconds = Annotated[int, Field(ge=0, le=86400)]
+
+
+class Interval(Model):
+    """A working interval in minutes from the start of its day.
+
+    `end` may exceed 1440: "22:00-06:00" is (1320, 1800) and belongs to the day it
+    starts; "09:00-24:00" is (540, 1440).
+    """
+    start: int
+    end: int
+
+    @classmethod
+    def parse(cls, value: object) -> "Interval":
+        if isinstance(value, Interval):
+            return value
+        if not isinstance(value, str):
+            raise ValueError("an interval is a string such as \"09:00-18:00\"")
+        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+        if not m:
+            raise ValueError(f"malformed interval {value!r}: expected HH:MM-HH:MM")
+        h1, m1, h2, m2 = map(int, m.groups())
+        if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2 != 0):
+            raise ValueError(f"malformed interval {value!r}: no such time of day")
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if start == end:
+            raise ValueError(f"empty interval {value!r}")
+        if end < start:
+            end += 1440
+        return cls(start=start, end=end)
+
+    def __str__(self) -> str:
+        def hm(minutes: int) -> str:
+            minutes = minutes if minutes <= 1440 else minutes - 1440
+            return f"{minutes // 60:02d}:{minutes % 60:02d}"
+        return f"{hm(self.start)}-{hm(self.end)}"
+
+
+IntervalField = Annotated[Interval, BeforeValidator(Interval.parse)]
+
+
+def _day_key(value: object) -> str:
+    """`mon` … `sun`, or a range such as `mon-fri` (wrapping ranges like `sat-mon` too)."""
+    if not isinstance(value, str):
+        raise ValueError("a schedule key is a weekday such as mon or a range such as mon-fri")
+    parts = value.strip().lower().split("-")
+    if len(parts) not in (1, 2) or any(p not in WEEKDAYS for p in parts):
+        raise ValueError(f"unknown weekday {value!r}: use mon, tue, wed, thu, fri, sat, sun or a range like mon-fri")
+    return value.strip().lower()
+
+
+DayKey = Annotated[str, BeforeValidator(_day_key)]
+
+
+def expand_day_key(key: str) -> tuple[int, ...]:
+    """Weekday numbers (Monday = 0) named by a schedule key."""
+    parts = key.split("-")
+    first = WEEKDAYS.index(parts[0])
+    last = WEEKDAYS.index(parts[-1])
+    return tuple((first + i) % 7 for i in range(((last - first) % 7) + 1))
+
+
+# --------------------------------------------------------------------------- targets
+
+TargetKind = Literal["hangup", "employee", "department", "voicemail", "message"]
+TARGET_KINDS: tuple[str, ...] = ("hangup", "employee", "department", "voicemail", "message")
+
+
+class Target(Model):
+    """Where a call goes: exactly one of the five keys.
+
+    `voicemail: true` means the box of the person (or department) whose rule this is;
+    `voicemail: "300"` names a box.
+    """
+    hangup: Optional[Literal[True]] = None
+    employee: Optional[Login] = None
+    department: Optional[str] = None
+    voicemail: Optional[Union[Literal[True], Extension]] = None
+    message: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in TARGET_KINDS if getattr(self, k) is not None]
+        if len(given) > 1 or (not given and not self._allow_empty()):
+            raise ValueError("a target needs exactly one of hangup, employee, department, voicemail, message"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        return self
+
+    def _allow_empty(self) -> bool:
+        return False
+
+    @property
+    def kind(self) -> str:
+        for k in TARGET_KINDS:
+            if getattr(self, k) is not None:
+                return k
+        return "hangup"
+
+    @property
+    def value(self) -> Optional[str]:
+        """The login, department name, mailbox or file; None for hangup and own voicemail."""
+        v = getattr(self, self.kind)
+        return None if v is True else v
+
+    def describe(self) -> str:
+        v = self.value
+        return self.kind if v is None else f"{self.kind}:{v}"
+
+
+class NoAnswer(Target):
+    """`{after: 20, employee: anna.smirnova}`; with no target key the caller hears busy."""
+    after: Seconds = 120
+
+    def _allow_empty(self) -> bool:
+        return True
+
+
+class NumberTarget(Model):
+    """A company number (DID) points at an employee or a department."""
+    employee: Optional[Login] = None
+    department: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.employee is None) == (self.department is None):
+            raise ValueError("a company number points at exactly one of employee, department")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "employee" if self.employee is not None else "department"
+
+    @property
+    def value(self) -> str:
+        return self.employee if self.employee is not None else self.department  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- employee
+
+class Absence(Model):
+    from_: dt.date = Field(alias="from")
+    to: Optional[dt.date] = None          # inclusive; None = until removed
+    reason: Literal["vacation", "sick_leave", "other"] = "other"
+    forward: Target = Target(voicemail=True)
+    announce: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.to is not None and self.to < self.from_:
+            raise ValueError(f"absence ends ({self.to}) before it starts ({self.from_})")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        return self.from_ <= day and (self.to is None or day <= self.to)
+
+
+class Reception(Model):
+    devices: Literal["office", "mobile", "all"] = "office"
+    mobile_delay: Seconds = 0
+    mobile_confirm: bool = False
+    no_answer: NoAnswer = NoAnswer()
+    timezone: Optional[TimeZoneName] = None
+    schedule: Optional[dict[DayKey, tuple[IntervalField, ...]]] = None
+    off_hours: Target = Target(voicemail=True)
+    absences: tuple[Absence, ...] = ()
+
+    _week: Optional[tuple[tuple[Interval, ...], ...]] = PrivateAttr(default=None)
+
+    def model_post_init(self, __context) -> None:
+        if self.schedule is None:
+            return
+        week: list[list[Interval]] = [[] for _ in WEEKDAYS]
+        for key, intervals in self.schedule.items():
+            for day in expand_day_key(key):
+                week[day].extend(intervals)
+        self._week = tuple(tuple(sorted(d, key=lambda i: i.start)) for d in week)
+
+    @property
+    def week(self) -> Optional[tuple[tuple[Interval, ...], ...]]:
+        """Intervals per weekday (Monday = 0), sorted; None when there is no schedule."""
+        return self._week
+
+
+class Employee(Model):
+    name: str = Field(min_length=1)
+    login: Optional[Login] = None          # filled in by the loader when absent
+    extension: Extension
+    position: str = ""
+    role: Literal["admin", "department_head", "user", "restricted_user"] = "user"
+    scope: Literal["department", "company"] = "department"
+    can_download_history: bool = True
+    can_listen_recordings: bool = True
+    email: Optional[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = None
+    mobile: Optional[PhoneNumber] = None
+    department: Optional[str] = None
+    reception: Reception = Reception()
+
+
+# --------------------------------------------------------------------------- department
+
+class Department(Model):
+    name: str = Field(min_length=1)
+    extension: Extension
+    strategy: Literal["simultaneous", "sequential", "cascade", "round_robin", "longest_idle"] = "simultaneous"
+    member_timeout: Annotated[int, Field(ge=1, le=3600)] = 15
+    timeout: Annotated[int, Field(ge=1, le=86400)] = 60
+    skip_busy: bool = True
+    members: tuple[Login, ...] = ()
+    no_answer: Target = Target(voicemail=True)
+
+
+# --------------------------------------------------------------------------- company
+
+def _range(value: object) -> tuple[int, int]:
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        lo, hi = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d+\s*-\s*\d+\s*", value):
+        lo, hi = (int(p) for p in value.split("-"))
+    else:
+        raise ValueError(f"extensions must look like 200-899, not {value!r}")
+    lo, hi = int(lo), int(hi)
+    if lo > hi:
+        raise ValueError(f"extension range {lo}-{hi} is empty")
+    return lo, hi
+
+
+class Smtp(Model):
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)] = 25
+    sender: str = Field(alias="from")
+    starttls: bool = False
+    user: Optional[str] = None
+    password: Optional[str] = Field(default=None, repr=False)
+
+
+class Company(Model):
+    name: str = Field(min_length=1)
+    domain: str = Field(min_length=1, pattern=r"^[A-Za-z0-9.-]+$")
+    timezone: TimeZoneName = "Europe/Moscow"
+    extensions: Annotated[tuple[int, int], BeforeValidator(_range)] = (200, 899)
+    gateway: str = "trunk"
+    caller_id: Optional[PhoneNumber] = None
+    mobile_caller_id: Literal["caller", "company"] = "caller"   # what mobile legs show
+    diversion: bool = False                                     # add a Diversion header on mobile legs
+    max_forwards: Annotated[int, Field(ge=0, le=10)] = 3
+    holidays: tuple[dt.date, ...] = ()
+    workdays: tuple[dt.date, ...] = ()
+    numbers: dict[PhoneNumber, NumberTarget] = {}
+    softphone_url: Optional[str] = None
+    smtp: Optional[Smtp] = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# --------------------------------------------------------------------------- runtime sections
+
+def _hostport(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[^\s:]+:\d{1,5}", value):
+        raise ValueError(f"an address is HOST:PORT, not {value!r}")
+    return value
+
+
+HostPort = Annotated[str, BeforeValidator(_hostport)]
+
+
+class DaemonSettings(Model):
+    listen: HostPort = "127.0.0.1:8084"         # outbound ESL (FreeSWITCH's socket app)
+    http: HostPort = "127.0.0.1:9464"           # /metrics, /healthz, /readyz, directory
+    linger: Annotated[int, Field(ge=1, le=300)] = 10
+    drain_timeout: Annotated[int, Field(ge=0, le=3600)] = 30
+    command_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
+
+
+class FreeswitchSettings(Model):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8021
+    password: str = Field(default="ClueCon", repr=False)
+
+
+class StoreSettings(Model):
+    url: str = "sqlite:///var/callrouter.sqlite3"
+    spool: str = "var/records.spool"
+
+
+class FeatureCodes(Model):
+    forward_to_mobile_on: str = "*21"
+    forward_to_mobile_off: str = "#21"
+    dnd_on: str = "*78"
+    dnd_off: str = "*79"
+
+
+class ConfigFile(Model):
+    company: Company
+    departments: tuple[Department, ...] = ()
+    employees: tuple[Employee, ...] = ()
+    daemon: DaemonSettings = DaemonSettings()
+    freeswitch: FreeswitchSettings = FreeswitchSettings()
+    store: StoreSettings = StoreSettings()
+    features: FeatureCodes = FeatureCodes()
