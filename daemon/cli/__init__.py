@@ -10,7 +10,8 @@ import importlib
 import sys
 
 COMMANDS = (
-    "daemon.cli.check",      # check, plan
+    "daemon.cli.check",      # check
+    "daemon.cli.plan",       # plan
     "daemon.cli.run",        # run
     "daemon.cli.employee",   # employee add|passwd|list|welcome
     "daemon.cli.history",    # history

@@ -1,0 +1,47 @@
+"""Prometheus metrics of the daemon (names are fixed by the ops dashboards and alerts).
+
+All metrics live in the registry given to `Metrics`, so tests read values from
+their own registry instead of the process-wide default.
+"""
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+# Call setup is expected in the low milliseconds; routing in microseconds.
+SETUP_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+DECISION_BUCKETS = (0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01)
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None):
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        self.calls_total = Counter(
+            "callrouter_calls_total", "Calls routed, by kind (employee, department, unknown) and outcome.",
+            ["kind", "outcome"], registry=r)
+        self.call_setup_seconds = Histogram(
+            "callrouter_call_setup_seconds", "Outbound connect received -> first bridge sent.",
+            buckets=SETUP_BUCKETS, registry=r)
+        self.routing_decision_seconds = Histogram(
+            "callrouter_routing_decision_seconds", "Time spent in routing.plan().",
+            buckets=DECISION_BUCKETS, registry=r)
+        self.active_calls = Gauge("callrouter_active_calls", "Calls being driven now.", registry=r)
+        self.forwards_total = Counter(
+            "callrouter_forwards_total", "Calls forwarded, by reason (no_answer, busy, unregistered, off_hours, absent).",
+            ["reason"], registry=r)
+        self.esl_connected = Gauge("callrouter_esl_connected", "1 while the inbound ESL link is up.", registry=r)
+        self.esl_reconnects_total = Counter(
+            "callrouter_esl_reconnects_total", "Inbound ESL reconnection attempts.", registry=r)
+        self.config_reloads_total = Counter(
+            "callrouter_config_reloads_total", "Config reloads, by result (ok, error).", ["result"], registry=r)
+        self.call_failures_total = Counter(
+            "callrouter_call_failures_total",
+            "Calls handed back to the dialplan, by stage (connect, plan, execute, protocol, timeout).",
+            ["stage"], registry=r)
+        self.record_queue_depth = Gauge(
+            "callrouter_record_queue_depth", "Call records waiting to be written.", registry=r)
+        self.record_write_failures_total = Counter(
+            "callrouter_record_write_failures_total", "Failed batch writes of call records.", registry=r)
+        self.record_spooled_total = Counter(
+            "callrouter_record_spooled_total", "Call records written to the spool file while the database was down.",
+            registry=r)
