@@ -34,8 +34,8 @@ def _e164(value: object) -> str:
     text = str(value).strip()
     try:
         number = phonenumbers.parse(text, DEFAULT_REGION)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{text!r} is not a phone number ({exc})") from None
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"{text!r} is not a phone number") from None
     if not phonenumbers.is_valid_number(number):
         raise ValueError(f"{text!r} is not a valid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -58,6 +58,20 @@ def _extension(value: object) -> str:
     if not re.fullmatch(r"[0-9]{2,8}", text):
         raise ValueError(f"extension {text!r} must be 2 to 8 digits")
     return text
+
+
+def _mailbox(value: object) -> object:
+    """`voicemail: true` (the rule owner's own box) or a box number such as "300".
+
+    One validator instead of a plain union, so a bad value gets one clear message
+    rather than one per union member.
+    """
+    if value is True:
+        return True
+    if not isinstance(value, bool) and isinstance(value, (str, int)) and re.fullmatch(r"[0-9]{2,8}", str(value)):
+        return str(value)
+    shown = str(value).lower() if isinstance(value, bool) else repr(value)
+    raise ValueError(f"voicemail must be true (the own mailbox) or a mailbox number such as \"300\", not {shown}")
 
 
 PhoneNumber = Annotated[str, BeforeValidator(_e164)]
@@ -141,7 +155,7 @@ class Target(Model):
     hangup: Optional[Literal[True]] = None
     employee: Optional[Login] = None
     department: Optional[str] = None
-    voicemail: Optional[Union[Literal[True], Extension]] = None
+    voicemail: Optional[Annotated[Union[Literal[True], str], BeforeValidator(_mailbox)]] = None
     message: Optional[str] = None
 
     @model_validator(mode="after")
@@ -337,6 +351,24 @@ class DaemonSettings(Model):
     linger: Annotated[int, Field(ge=1, le=300)] = 10
     drain_timeout: Annotated[int, Field(ge=0, le=3600)] = 30
     command_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
+    # HTTP basic auth that mod_xml_curl must send to the directory endpoint (both or neither).
+    directory_user: Optional[str] = None
+    directory_password: Optional[str] = Field(default=None, repr=False)
+
+    @model_validator(mode="after")
+    def _directory_auth_pair(self):
+        if (self.directory_user is None) != (self.directory_password is None):
+            raise ValueError("directory_user and directory_password go together")
+        if self.directory_user is not None and ":" in self.directory_user:
+            raise ValueError("directory_user cannot contain ':' (HTTP basic auth)")
+        return self
+
+    @property
+    def directory_auth(self) -> Optional[tuple[str, str]]:
+        """(user, password) for the directory endpoint, or None when it is open to loopback."""
+        if self.directory_user is None or self.directory_password is None:
+            return None
+        return self.directory_user, self.directory_password
 
 
 class FreeswitchSettings(Model):

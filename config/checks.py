@@ -1,0 +1,240 @@
+"""Rules that need the whole file: uniqueness, references, ranges, reserved numbers.
+
+config.models validates each field on its own; every rule here looks across the
+file and yields a Finding at the field the admin has to change.
+
+`voicemail: "MAILBOX"` naming neither an employee's nor a department's extension is
+an error, not a warning: FreeSWITCH creates a box when the first message is left in
+it, so a mistyped box number would collect messages that nobody can ever listen to.
+"""
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Iterable, Iterator, Optional, Union
+
+from config.models import (EMERGENCY_NUMBERS, Company, ConfigFile, Department, Employee, FeatureCodes,
+                           NumberTarget, Target)
+from config.problems import Finding, Loc
+
+Owner = Union[Employee, Department, None]          # whose rule a target is; None for a company number
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """Logins, department names and extensions of entries that failed field validation.
+
+    Those entries are not in `Sections`, yet a reference to them is not "unknown":
+    the entry's own error is what the admin has to fix.
+    """
+    logins: frozenset[str] = frozenset()
+    departments: frozenset[str] = frozenset()
+    extensions: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Sections:
+    """The validated parts of a file, each entry with its index in the file.
+
+    Built from a whole ConfigFile, or from the entries that passed validation when
+    others did not, so that one run reports every problem.  Employees' logins must be
+    filled in (see config.logins.assign_logins); an employee whose login could not be
+    derived keeps None and is left out of login rules.
+    """
+    company: Optional[Company]
+    departments: tuple[tuple[int, Department], ...] = ()
+    employees: tuple[tuple[int, Employee], ...] = ()
+    features: FeatureCodes = field(default_factory=FeatureCodes)
+    unchecked: Unchecked = field(default_factory=Unchecked)
+
+    @classmethod
+    def of(cls, file: ConfigFile) -> "Sections":
+        return cls(file.company, tuple(enumerate(file.departments)), tuple(enumerate(file.employees)),
+                   file.features)
+
+    @cached_property
+    def logins(self) -> frozenset[str]:
+        return frozenset(e.login for _, e in self.employees if e.login) | self.unchecked.logins
+
+    @cached_property
+    def department_names(self) -> frozenset[str]:
+        return frozenset(d.name for _, d in self.departments) | self.unchecked.departments
+
+    @cached_property
+    def extensions(self) -> frozenset[str]:
+        return frozenset(ext for _, ext, _ in _numbered(self)) | self.unchecked.extensions
+
+
+def check(sections: Sections) -> list[Finding]:
+    """Every whole-file problem, rule by rule."""
+    return [finding for rule in RULES for finding in rule(sections)]
+
+
+# --------------------------------------------------------------------------- extensions
+
+def _numbered(s: Sections) -> Iterator[tuple[Loc, str, str]]:
+    """(location, extension, who) for every department and employee."""
+    for i, d in s.departments:
+        yield ("departments", i, "extension"), d.extension, f"department {d.name}"
+    for i, e in s.employees:
+        yield ("employees", i, "extension"), e.extension, f"employee {e.name}"
+
+
+def unique_extensions(s: Sections) -> Iterator[Finding]:
+    owners: dict[str, list[tuple[Loc, str]]] = defaultdict(list)
+    for loc, extension, who in _numbered(s):
+        owners[extension].append((loc, who))
+    for extension, same in owners.items():
+        if len(same) < 2:
+            continue
+        for loc, _ in same:
+            others = ", ".join(who for other, who in same if other != loc)
+            yield Finding(loc, f"extension {extension} is also used by {others}")
+
+
+def extensions_in_range(s: Sections) -> Iterator[Finding]:
+    """Inside company.extensions and written as that number (a leading zero is a different number to dial)."""
+    if s.company is None:
+        return
+    low, high = s.company.extensions
+    for loc, extension, _ in _numbered(s):
+        if extension in EMERGENCY_NUMBERS:
+            continue                                  # reported once, as an emergency number
+        if extension != str(int(extension)):
+            yield Finding(loc, f"extension {extension} starts with 0: the company's extensions are {low}-{high}")
+        elif not low <= int(extension) <= high:
+            yield Finding(loc, f"extension {extension} is outside the company's extensions {low}-{high}")
+
+
+def extensions_not_reserved(s: Sections) -> Iterator[Finding]:
+    codes = {code: name for name, code in s.features.model_dump().items()}
+    for loc, extension, _ in _numbered(s):
+        if extension in EMERGENCY_NUMBERS:
+            yield Finding(loc, f"extension {extension} is an emergency number: callers must reach the "
+                               "emergency services with it")
+        elif extension in codes:
+            yield Finding(loc, f"extension {extension} is the feature code features.{codes[extension]}")
+
+
+# --------------------------------------------------------------------------- departments
+
+def unique_department_names(s: Sections) -> Iterator[Finding]:
+    first: dict[str, int] = {}
+    for i, d in s.departments:
+        earlier = first.setdefault(d.name, i)
+        if earlier != i:
+            yield Finding(("departments", i, "name"), f"departments[{earlier}] is already named {d.name!r}")
+
+
+def members_are_employees(s: Sections) -> Iterator[Finding]:
+    for i, d in s.departments:
+        seen: set[str] = set()
+        for j, login in enumerate(d.members):
+            loc = ("departments", i, "members", j)
+            if login in seen:
+                yield Finding(loc, f"{login} is already a member of {d.name}")
+            elif login not in s.logins:
+                yield Finding(loc, _unknown("employee with the login", login, s.logins))
+            seen.add(login)
+
+
+def employee_departments_exist(s: Sections) -> Iterator[Finding]:
+    for i, e in s.employees:
+        if e.department is not None and e.department not in s.department_names:
+            yield Finding(("employees", i, "department"), _unknown("department named", e.department,
+                                                                   s.department_names))
+
+
+# --------------------------------------------------------------------------- targets
+
+def _targets(s: Sections) -> Iterator[tuple[Loc, Union[Target, NumberTarget], Owner]]:
+    """Every place a call can be sent: (location of the target, target, whose rule it is)."""
+    for i, e in s.employees:
+        reception = ("employees", i, "reception")
+        yield reception + ("no_answer",), e.reception.no_answer, e
+        yield reception + ("off_hours",), e.reception.off_hours, e
+        for j, absence in enumerate(e.reception.absences):
+            yield reception + ("absences", j, "forward"), absence.forward, e
+    for i, d in s.departments:
+        yield ("departments", i, "no_answer"), d.no_answer, d
+    if s.company is not None:
+        for number, target in s.company.numbers.items():
+            yield ("company", "numbers", number), target, None
+
+
+def targets_exist(s: Sections) -> Iterator[Finding]:
+    for loc, target, _ in _targets(s):
+        if target.kind == "employee" and target.value not in s.logins:
+            yield Finding(loc + ("employee",), _unknown("employee with the login", target.value, s.logins))
+        elif target.kind == "department" and target.value not in s.department_names:
+            yield Finding(loc + ("department",), _unknown("department named", target.value, s.department_names))
+
+
+def no_forward_to_self(s: Sections) -> Iterator[Finding]:
+    """A rule that sends a call back where it came from would only ring the same phones again."""
+    for loc, target, owner in _targets(s):
+        if isinstance(owner, Employee) and target.kind == "employee" and target.value == owner.login:
+            yield Finding(loc + ("employee",), f"forwards {owner.name}'s calls back to {owner.name}")
+        elif isinstance(owner, Department) and target.kind == "department" and target.value == owner.name:
+            yield Finding(loc + ("department",), f"sends {owner.name}'s unanswered calls back to {owner.name}")
+
+
+def mailboxes_exist(s: Sections) -> Iterator[Finding]:
+    for loc, target, _ in _targets(s):
+        if target.kind == "voicemail" and target.value is not None and target.value not in s.extensions:
+            yield Finding(loc + ("voicemail",), f"there is no mailbox {target.value}: it is neither an "
+                                                "employee's nor a department's extension")
+
+
+# --------------------------------------------------------------------------- employees
+
+def mobile_when_needed(s: Sections) -> Iterator[Finding]:
+    for i, e in s.employees:
+        if e.mobile is not None:
+            continue
+        reception = ("employees", i, "reception")
+        if e.reception.devices in ("mobile", "all"):
+            yield Finding(reception + ("devices",),
+                          f"devices: {e.reception.devices} rings the mobile, but {e.name} has no valid mobile: number")
+        if e.reception.mobile_confirm:
+            yield Finding(reception + ("mobile_confirm",), f"mobile_confirm needs a valid mobile: number for {e.name}")
+
+
+# --------------------------------------------------------------------------- company
+
+def holidays_are_not_workdays(s: Sections) -> Iterator[Finding]:
+    if s.company is None:
+        return
+    holidays = set(s.company.holidays)
+    for j, day in enumerate(s.company.workdays):
+        if day in holidays:
+            yield Finding(("company", "workdays", j), f"{day} is listed both as a holiday and as a workday")
+
+
+def caller_id_for_mobile_legs(s: Sections) -> Iterator[Finding]:
+    if s.company is not None and s.company.mobile_caller_id == "company" and s.company.caller_id is None:
+        yield Finding(("company", "mobile_caller_id"), "mobile legs are to show the company number, but "
+                                                  "company.caller_id is not set")
+
+
+def _unknown(what: str, name: Optional[str], known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name or "", sorted(known), n=1, cutoff=0.7)
+    return f"there is no {what} {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
+RULES: tuple[Callable[[Sections], Iterable[Finding]], ...] = (
+    unique_extensions,
+    extensions_in_range,
+    extensions_not_reserved,
+    unique_department_names,
+    members_are_employees,
+    employee_departments_exist,
+    targets_exist,
+    no_forward_to_self,
+    mailboxes_exist,
+    mobile_when_needed,
+    holidays_are_not_workdays,
+    caller_id_for_mobile_legs,
+)
