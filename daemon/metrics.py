@@ -32,6 +32,10 @@ class Metrics:
         self.esl_connected = Gauge("callrouter_esl_connected", "1 while the inbound ESL link is up.", registry=r)
         self.esl_reconnects_total = Counter(
             "callrouter_esl_reconnects_total", "Inbound ESL reconnection attempts.", registry=r)
+        self.esl_junk_frames_total = Counter(
+            "callrouter_esl_junk_frames_total",
+            "ESL header blocks skipped for lacking a known Content-Type (e.g. injected through a caller's name).",
+            registry=r)
         self.config_reloads_total = Counter(
             "callrouter_config_reloads_total", "Config reloads, by result (ok, error).", ["result"], registry=r)
         self.call_failures_total = Counter(

@@ -1,0 +1,236 @@
+"""Runs a Plan's steps on one call, over its CallSession, in the call's greenlet.
+
+Per step:
+* ring: `bridge <dial>` (the dial string from routing already carries the
+  caller ID and ignore_early_media variables); before the first one the channel
+  gets `continue_on_fail=true` (without it USER_BUSY or USER_NOT_REGISTERED hangs
+  up the caller and no fallback can run) and `hangup_after_bridge=true`, in the
+  same write as the bridge.  The outcome is read from that bridge's own
+  CHANNEL_EXECUTE_COMPLETE; a CHANNEL_BRIDGE means someone answered (the bridge
+  only completes when the conversation is over).
+* announce: `playback FILE` (as early media: playback pre-answers), then on.
+* voicemail: `answer` (the voicemail application only pre-answers, 183), then
+  `voicemail default DOMAIN MAILBOX`; the call ends there.
+* message: `answer`, `playback FILE`, `hangup`.
+* hangup: `hangup CAUSE` (USER_BUSY: the caller hears busy; UNALLOCATED_NUMBER).
+When the caller hangs up, nothing more is sent.  When the plan runs out the
+call is hung up NORMAL_CLEARING.
+
+Every wait has a bound (`CallBounds`, and the session's command timeout); a
+missed bound raises CommandTimeout and the caller of `run()` hands the call back.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from time import perf_counter
+from typing import Callable, Optional
+
+import gevent
+from gevent.event import AsyncResult
+
+from daemon import callstate as cs
+from daemon.callstate import CallState
+from daemon.esl.errors import CommandTimeout
+from daemon.esl.session import CallSession, Execution
+from daemon.metrics import Metrics
+from routing.types import Plan, Step
+from store.records import StepRecord
+
+log = logging.getLogger(__name__)
+
+CHANNEL_VARS = "continue_on_fail=true hangup_after_bridge=true"
+NORMAL_CLEARING = "NORMAL_CLEARING"
+UNALLOCATED_NUMBER = "UNALLOCATED_NUMBER"
+
+AnsweredHook = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class CallBounds:
+    """How long a call's greenlet waits on FreeSWITCH, in seconds, beyond command replies."""
+    ring_margin: float = 5.0        # over a step's timeout: ring timers tick in whole seconds
+                                    # (a 20 s timeout ends at 20.2-20.9 s), and originate takes setup time
+    talk: float = 12 * 3600.0       # an answered call; after this we let go (FreeSWITCH keeps the call)
+    playback: float = 600.0         # an announcement or a message
+    voicemail: float = 900.0        # greeting and recording (mod_voicemail records 300 s by default)
+    linger_margin: float = 2.0      # after the hangup: the last events within linger + this
+
+    def ring(self, step: Step) -> float:
+        legs_end = max((leg.delay + leg.timeout for leg in step.legs), default=0)
+        return max(step.timeout, legs_end) + self.ring_margin
+
+
+class PlanExecutor:
+    """Drives one call through its plan; `run()` returns the call's outcome."""
+
+    def __init__(self, session: CallSession, state: CallState, *, metrics: Metrics,
+                 now: Callable[[], dt.datetime], domain: str, bounds: CallBounds = CallBounds(),
+                 on_answered: Optional[AnsweredHook] = None):
+        self.session = session
+        self.channel = session.channel
+        self.state = state
+        self.metrics = metrics
+        self.now = now
+        self.domain = domain
+        self.bounds = bounds
+        self.on_answered = on_answered
+        self.plan: Optional[Plan] = None
+        self._pending: list[AsyncResult] = []       # replies not yet checked (myevents, linger)
+        self._armed = False                         # continue_on_fail / hangup_after_bridge set
+        self._ringing: Optional[tuple[StepRecord, Execution]] = None   # the last bridge and its step
+        self._sent_any = False
+
+    # ------------------------------------------------------------------ the plan
+
+    def run(self, plan: Plan, pending: Optional[list[AsyncResult]] = None) -> str:
+        self.plan = plan
+        self._pending = list(pending or ())
+        if plan.reason in cs.PLAN_FORWARD_REASONS:
+            self.metrics.forwards_total.labels(plan.reason).inc()
+        if self.channel.gone.is_set():
+            return cs.ABANDONED              # hung up while we were routing
+        steps = plan.steps
+        for index, step in enumerate(steps):
+            outcome, failed = self._step(step)
+            if outcome:
+                return outcome
+            if self.channel.gone.is_set():
+                return cs.ABANDONED
+            if failed and index + 1 < len(steps):
+                self.metrics.forwards_total.labels(cs.forward_reason(failed)).inc()
+        self._send(("hangup", NORMAL_CLEARING))
+        return cs.BUSY
+
+    def _step(self, step: Step) -> tuple[str, str]:
+        """(outcome that ends the call or "", disposition of a failed bridge or "")."""
+        self.state.step_started(step, self.now())
+        if step.action == "ring":
+            return self._ring(step)
+        if step.action == "announce":
+            return self._announce(step), ""
+        if step.action == "voicemail":
+            return self._voicemail(step), ""
+        if step.action == "message":
+            return self._message(step), ""
+        if step.action == "hangup":
+            return self._hangup(step), ""
+        raise ValueError(f"unknown step action {step.action!r}")
+
+    # ------------------------------------------------------------------ steps
+
+    def _ring(self, step: Step) -> tuple[str, str]:
+        apps = [("bridge", step.dial)]
+        if not self._armed:
+            apps.insert(0, ("multiset", CHANNEL_VARS))
+            self._armed = True
+        bridge = self._send(*apps)[-1]
+        self._ringing = (self.state.current, bridge)
+        bound = self.bounds.ring(step)
+        ready = gevent.wait([bridge.done, self.channel.bridged, self.channel.gone], timeout=bound, count=1)
+        if not ready:
+            raise CommandTimeout(f"bridge gave no outcome within {bound:g} s")
+        if self.channel.bridged.ready():
+            return self._talk(step), ""
+        if bridge.done.ready():
+            result = self.disposition(bridge)
+            self.state.step_ended(self.now(), result)
+            log.info("bridge not answered", extra={"uuid": self.channel.uuid, "disposition": result,
+                                                   "target": step.target})
+            if result == cs.SUCCESS:
+                return self._talk(step), ""
+            if result == cs.ORIGINATOR_CANCEL:
+                return cs.ABANDONED, ""
+            return "", result
+        self.state.step_ended(self.now())
+        return cs.ABANDONED, ""
+
+    def _talk(self, step: Step) -> str:
+        """Someone answered: note who, then wait for the hangup (hangup_after_bridge)."""
+        bridge = self.channel.bridged.get() if self.channel.bridged.ready() else None
+        login = cs.answering_login(step.legs, bridge.destination, bridge.channel_name) if bridge else ""
+        self.state.answered_by(login, self.now())
+        log.info("call answered", extra={"uuid": self.channel.uuid, "by": login or "-", "target": step.target})
+        self._notify_answered(step, login)
+        if not self.channel.gone.wait(self.bounds.talk):
+            log.warning("still talking after %g s; letting go of the call", self.bounds.talk,
+                        extra={"uuid": self.channel.uuid})
+        return cs.ANSWERED
+
+    def _announce(self, step: Step) -> str:
+        run = self._send(("playback", step.file or ""))[0]
+        self._finish_app(run, self.bounds.playback)
+        return cs.ABANDONED if self.channel.gone.is_set() else ""
+
+    def _voicemail(self, step: Step) -> str:
+        if not step.mailbox:
+            raise ValueError("a voicemail step needs a mailbox")
+        run = self._send(("answer", ""), ("voicemail", f"default {self.domain} {step.mailbox}"))[-1]
+        self._finish_app(run, self.bounds.voicemail)
+        if not self.channel.gone.is_set():
+            self._send(("hangup", NORMAL_CLEARING))
+        return cs.VOICEMAIL
+
+    def _message(self, step: Step) -> str:
+        runs = self._send(("answer", ""), ("playback", step.file or ""), ("hangup", NORMAL_CLEARING))
+        self._finish_app(runs[1], self.bounds.playback)
+        return cs.MESSAGE
+
+    def _hangup(self, step: Step) -> str:
+        cause = step.cause or NORMAL_CLEARING
+        self._send(("hangup", cause))
+        self.state.step_ended(self.now())
+        unknown = cause == UNALLOCATED_NUMBER or (self.plan is not None and self.plan.reason == "unknown_number")
+        return cs.UNKNOWN_NUMBER if unknown else cs.BUSY
+
+    # ------------------------------------------------------------------ helpers
+
+    def _send(self, *apps: tuple[str, str]) -> list[Execution]:
+        """Execute apps (one write), then check their replies and any still pending."""
+        runs = self.session.execute(*apps)
+        if not self._sent_any:
+            self._sent_any = True
+            self._first_write(apps)
+        self.session.confirm(self._pending + [run.reply for run in runs])
+        self._pending = []
+        return runs
+
+    def _first_write(self, apps) -> None:
+        """The call is in motion: now is the time to measure and log, not before."""
+        if any(app == "bridge" for app, _ in apps) and self.session.connect_received_at:
+            self.metrics.call_setup_seconds.observe(perf_counter() - self.session.connect_received_at)
+        record = self.state.record
+        log.info("call routed", extra={"uuid": record.uuid, "caller": record.caller, "to": record.called,
+                                       "reason": record.reason, "target": record.target or "-",
+                                       "steps": len(self.plan.steps) if self.plan else 0})
+
+    def _finish_app(self, run: Execution, bound: float) -> None:
+        """Wait until `run` completes or the caller hangs up, within `bound`."""
+        ready = gevent.wait([run.done, self.channel.gone], timeout=bound, count=1)
+        if not ready:
+            raise CommandTimeout(f"{run.app} did not complete within {bound:g} s")
+        if run.done.ready():
+            run.done.get()          # raises what ended it (CommandFailed, SessionClosed)
+        self.state.step_ended(self.now())
+
+    def disposition(self, run: Execution) -> str:
+        event = run.done.get()
+        return cs.disposition(event.get("variable_originate_disposition"), event.get("variable_DIALSTATUS"))
+
+    def note_late_disposition(self) -> None:
+        """Record the last bridge's disposition when its completion came after we stopped
+        waiting for it (the caller hung up first: ORIGINATOR_CANCEL follows CHANNEL_HANGUP)."""
+        if self._ringing is None:
+            return
+        step, run = self._ringing
+        if not step.disposition and run.done.ready() and run.done.successful():
+            step.disposition = self.disposition(run)
+
+    def _notify_answered(self, step: Step, login: str) -> None:
+        if self.on_answered is None or not login:
+            return
+        try:
+            self.on_answered(cs.department_of(step), login)
+        except Exception:
+            log.exception("on_answered hook failed", extra={"uuid": self.channel.uuid})
