@@ -1,0 +1,105 @@
+"""The welcome letter: a new employee's login, password, extension and softphone link.
+
+Sent by `callrouter employee add` / `passwd --send` / `welcome` through the
+company's SMTP server (`company.smtp`): STARTTLS when `starttls: true`, implicit
+TLS on port 465, AUTH when a user is set. The letter is the only place the
+password travels; it is never logged.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Optional
+
+from config.models import Smtp
+
+log = logging.getLogger(__name__)
+
+IMPLICIT_TLS_PORT = 465
+TIMEOUT = 30.0
+
+
+class MailError(Exception):
+    """The letter could not be handed to the SMTP server (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Welcome:
+    name: str
+    email: str
+    login: str
+    password: str = field(repr=False)
+    extension: str
+    domain: str                          # SIP domain (registrar) to enter in the phone
+    company: str
+    softphone_url: Optional[str] = None
+
+
+def welcome_message(letter: Welcome, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = f"Ваш рабочий телефон в {letter.company}"
+    message["From"] = sender
+    message["To"] = Address(display_name=letter.name, addr_spec=letter.email)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(_body(letter), charset="utf-8")
+    return message
+
+
+def _body(letter: Welcome) -> str:
+    lines = [
+        f"Здравствуйте, {letter.name}!",
+        "",
+        f"Для вас настроен рабочий телефон {letter.company}.",
+        "",
+        f"Внутренний номер:  {letter.extension}",
+        f"Логин (SIP):       {letter.login}",
+        f"Пароль:            {letter.password}",
+        f"Сервер (домен):    {letter.domain}",
+    ]
+    if letter.softphone_url:
+        lines += ["", f"Программа для компьютера и смартфона: {letter.softphone_url}"]
+    lines += ["", "Пароль показан только в этом письме: сохраните его в телефоне и удалите письмо.",
+              "Если пароль потерян, администратор выдаст новый."]
+    return "\n".join(lines) + "\n"
+
+
+def send(smtp: Smtp, message: EmailMessage, timeout: float = TIMEOUT) -> None:
+    """Hand the message to the SMTP server; MailError when it is refused or unreachable."""
+    try:
+        with _connect(smtp, timeout) as client:
+            if smtp.starttls and smtp.port != IMPLICIT_TLS_PORT:
+                client.starttls(context=ssl.create_default_context())
+            if smtp.user:
+                client.login(smtp.user, smtp.password or "")
+            client.send_message(message)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise MailError(f"{smtp.host}:{smtp.port} refused the login of {smtp.user}: {_smtp_text(exc)}") from None
+    except smtplib.SMTPException as exc:
+        raise MailError(f"{smtp.host}:{smtp.port}: {_smtp_text(exc)}") from None
+    except (OSError, ssl.SSLError) as exc:
+        raise MailError(f"cannot reach {smtp.host}:{smtp.port}: {exc}") from None
+    log.info("welcome letter sent to %s through %s:%d", message["To"], smtp.host, smtp.port)
+
+
+def send_welcome(smtp: Smtp, letter: Welcome) -> None:
+    send(smtp, welcome_message(letter, smtp.sender))
+
+
+def _connect(smtp: Smtp, timeout: float) -> smtplib.SMTP:
+    if smtp.port == IMPLICIT_TLS_PORT:
+        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=ssl.create_default_context())
+    return smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+
+
+def _smtp_text(exc: smtplib.SMTPException) -> str:
+    """The server's own words when it gave any."""
+    text = getattr(exc, "smtp_error", None)
+    if isinstance(text, bytes):
+        return f"{getattr(exc, 'smtp_code', '')} {text.decode('utf-8', 'replace')}".strip()
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,166 @@
+"""The database schema (SQLAlchemy Core tables); Alembic migrations build the same.
+
+`tests/store/test_migrations.py` compares these tables with the migrated database,
+so a change here without a new revision in `store/migrations/versions/` fails.
+
+Logins and department names are the natural keys: they are what the config file,
+FreeSWITCH and the call records use. Runtime tables (credentials, overrides,
+rotation) carry no foreign keys to `employees`, so a write from the call path never
+fails because a directory sync has not run yet.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text, UniqueConstraint)
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+LOGIN = 64
+NAME = 200
+EXTENSION = 8
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime on every backend.
+
+    PostgreSQL keeps `timestamptz`; SQLite has no time zones, so values are stored as
+    naive UTC and get their tzinfo back when read. Naive input is refused: a local
+    time stored as UTC would shift every record silently.
+    """
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store keeps aware UTC times only")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+departments = Table(
+    "departments", metadata,
+    Column("name", String(NAME), primary_key=True),
+    Column("extension", String(EXTENSION), nullable=False),
+    Column("strategy", String(20), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+employees = Table(
+    "employees", metadata,
+    Column("login", String(LOGIN), primary_key=True),
+    Column("name", String(NAME), nullable=False),
+    Column("extension", String(EXTENSION), nullable=False),
+    Column("department", String(NAME)),
+    Column("role", String(20), nullable=False),
+    Column("position", String(NAME), nullable=False, default=""),
+    Column("email", String(254)),
+    Column("mobile", String(20)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+credentials = Table(
+    "credentials", metadata,
+    Column("login", String(LOGIN), primary_key=True),
+    Column("password_hash", String(200), nullable=False),       # argon2, for HTTP login
+    Column("sip_a1", String(32), nullable=False),               # md5(login:domain:password)
+    Column("sip_domain", String(253), nullable=False),          # the domain the A1 was made for
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+overrides = Table(
+    "overrides", metadata,
+    Column("login", String(LOGIN), primary_key=True),
+    Column("forward_to_mobile", Boolean, nullable=False, default=False),
+    Column("dnd", Boolean, nullable=False, default=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+rotation = Table(
+    "rotation", metadata,
+    Column("department", String(NAME), primary_key=True),
+    Column("next_start", BigInteger, nullable=False, default=0),   # grows forever; routing takes it modulo
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+member_idle = Table(
+    "member_idle", metadata,
+    Column("login", String(LOGIN), primary_key=True),
+    Column("last_answered", UTCDateTime, nullable=False),           # end of the last answered call
+    Column("department", String(NAME)),                              # the department it came through, if any
+)
+
+calls = Table(
+    "calls", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),      # write order
+    Column("uuid", String(64), nullable=False),
+    Column("started", UTCDateTime, nullable=False),
+    Column("answered", UTCDateTime),
+    Column("ended", UTCDateTime),
+    Column("caller", String(64), nullable=False, default=""),
+    Column("caller_name", String(NAME), nullable=False, default=""),
+    Column("called", String(64), nullable=False, default=""),
+    Column("direction", String(10), nullable=False),
+    Column("target", String(LOGIN + NAME), nullable=False, default=""),
+    Column("reason", String(40), nullable=False, default=""),
+    Column("outcome", String(20), nullable=False, default=""),
+    Column("answered_by", String(LOGIN), nullable=False, default=""),
+    Column("hangup_cause", String(64), nullable=False, default=""),
+    Column("recording", String(1024)),
+    Column("node", String(100), nullable=False, default="", server_default=""),   # revision 0002
+    UniqueConstraint("uuid"),
+    Index(None, "started"),
+    Index(None, "target"),
+    Index(None, "answered_by"),
+)
+
+call_steps = Table(
+    "call_steps", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("call_id", BigId, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("target", String(LOGIN + NAME), nullable=False, default=""),
+    Column("reason", String(40), nullable=False, default=""),
+    Column("started", UTCDateTime),
+    Column("ended", UTCDateTime),
+    Column("disposition", String(64), nullable=False, default=""),
+    Column("answered_by", String(LOGIN), nullable=False, default=""),
+    UniqueConstraint("call_id", "seq"),
+)
+
+call_legs = Table(
+    "call_legs", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("step_id", BigId, ForeignKey("call_steps.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("device", String(10), nullable=False),
+    Column("login", String(LOGIN), nullable=False),
+    Column("dial", Text, nullable=False, default=""),
+    Column("delay", Integer, nullable=False, default=0),
+    Column("timeout", Integer, nullable=False, default=0),
+    UniqueConstraint("step_id", "seq"),
+)

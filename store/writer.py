@@ -1,0 +1,226 @@
+"""`RecordWriter`: call records from the call path to the database, never blocking it.
+
+`submit()` appends to an in-memory queue and returns; one greenlet writes the
+queue in batches. When the database is unreachable the batch, and every record
+submitted until it is back, goes to the spool file (fsync'd); the spool is
+replayed in order before anything newer, so records reach the database in the
+order the calls ended, each exactly once (the store ignores a UUID it has).
+
+A record the database refuses on its own (not an outage: bad data) would block
+the queue forever if retried; it is set aside in `<spool>.rejected` with an error
+in the log instead, and the rest go on.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import time
+from pathlib import Path
+from typing import Optional
+
+import gevent
+import gevent.event
+from sqlalchemy import exc as sa_exc
+
+from config.snapshot import Snapshot
+from daemon.metrics import Metrics
+from store.database import Store
+from store.records import CallRecord
+from store.spool import Spool, encode
+
+log = logging.getLogger(__name__)
+
+SPOOL_LINGER = 0.1      # seconds to gather records before an fsync while the database is down
+
+
+class Backoff:
+    """Delays between attempts while the database is down: doubling up to a ceiling."""
+
+    def __init__(self, initial: float = 0.5, ceiling: float = 30.0):
+        self.initial, self.ceiling = initial, ceiling
+        self.current = initial
+
+    def next(self) -> float:
+        delay, self.current = self.current, min(self.current * 2, self.ceiling)
+        return delay
+
+    def reset(self) -> None:
+        self.current = self.initial
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when the database (or the way to it) failed, not the data we sent."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
+                            sa_exc.DisconnectionError, OSError))
+
+
+class RecordWriter:
+    """The daemon's `RecordSink` backed by the store."""
+
+    def __init__(self, store: Store, spool_path: str | Path, metrics: Metrics, *, batch_size: int = 200,
+                 retry_initial: float = 0.5, retry_max: float = 30.0):
+        self.store = store
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.spool = Spool(spool_path)
+        self.rejected_path = Path(f"{spool_path}.rejected")
+        self._queue: collections.deque[CallRecord] = collections.deque()
+        self._inflight: list[CallRecord] = []
+        self._backoff = Backoff(retry_initial, retry_max)
+        self._wake = gevent.event.Event()
+        self._idle = gevent.event.Event()
+        self._stopping = False
+        self._greenlet: Optional[gevent.Greenlet] = None
+
+    @classmethod
+    def for_snapshot(cls, store: Store, snapshot: Snapshot, metrics: Metrics, **kwargs) -> "RecordWriter":
+        """The writer with the config's `store.spool` (a relative path is relative to the config file)."""
+        spool = Path(snapshot.file.store.spool)
+        if not spool.is_absolute():
+            spool = Path(snapshot.source).resolve().parent / spool
+        return cls(store, spool, metrics, **kwargs)
+
+    # ----------------------------------------------------------------- API
+
+    def start(self) -> "RecordWriter":
+        if self.spool.pending():
+            log.info("spool %s holds call records from an earlier outage: replaying them first", self.spool.path)
+        self._greenlet = gevent.spawn(self._run)
+        return self
+
+    def submit(self, record: CallRecord) -> None:
+        """Queue a finished call's record: O(1), never blocks, never raises."""
+        try:
+            self._queue.append(record)
+            self._idle.clear()
+            self._wake.set()
+            self.metrics.record_queue_depth.set(len(self._queue))
+        except Exception:               # the call path must not fail because of bookkeeping
+            log.exception("call %s: could not queue its record", getattr(record, "uuid", "?"))
+
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        """Wait until every record so far is in the database; False on timeout (e.g. it is down)."""
+        return self._idle.wait(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Write what is queued (or spool it if the database is down) and end the greenlet.
+
+        After `timeout` a write still hanging is abandoned: its batch and the queue go
+        to the spool, to be replayed at the next start.
+        """
+        self._stopping = True
+        self._wake.set()
+        if self._greenlet is not None:
+            self._greenlet.join(timeout)
+            if not self._greenlet.dead:
+                log.warning("record writer did not finish within %.1f s: spooling what is left", timeout)
+                self._greenlet.kill()
+        self._spool_everything()
+
+    # ----------------------------------------------------------------- the greenlet
+
+    def _run(self) -> None:
+        while not self._stopping:
+            try:
+                self._step()
+            except Exception:             # a bug here must not silently end the writer
+                log.exception("record writer: unexpected failure; retrying")
+                self._wait_for_retry(self._backoff.next())
+        self._finish()
+
+    def _step(self) -> None:
+        if not self._queue and not self.spool.pending():
+            self._idle.set()
+            self._wake.wait()
+            self._wake.clear()
+        elif self._write_next():
+            self._backoff.reset()
+        else:
+            self._spool_everything()
+            self._wait_for_retry(self._backoff.next())
+
+    def _finish(self) -> None:
+        """At stop: write the queue if nothing older waits in the spool, else spool it behind."""
+        while self._queue and not self.spool.pending() and self._write_next():
+            pass
+        self._spool_everything()
+
+    def _write_next(self) -> bool:
+        """Write the oldest records (spool before queue); False when the database is down."""
+        if self.spool.pending():
+            records, offset = self.spool.read(self.batch_size)
+            if not self._write(records):
+                return False
+            self.spool.mark_replayed(offset)
+            if not self.spool.pending():
+                log.info("spool %s replayed: the store has caught up", self.spool.path)
+            return True
+        self._inflight = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
+        self.metrics.record_queue_depth.set(len(self._queue))
+        if not self._write(self._inflight):
+            return False
+        self._inflight = []
+        return True
+
+    def _write(self, batch: list[CallRecord]) -> bool:
+        """True when the batch is done with (written, or refused and set aside)."""
+        try:
+            self.store.write_records(batch)
+            return True
+        except Exception as exc:
+            self.metrics.record_write_failures_total.inc()
+            if is_outage(exc):
+                log.warning("store %s unreachable (%s): %d call records held", self.store.describe(),
+                            _first_line(exc), len(batch))
+                return False
+            if len(batch) == 1:
+                self._reject(batch[0], exc)
+                return True
+            log.warning("a batch of %d call records was refused (%s): writing them one by one", len(batch),
+                        _first_line(exc))
+            return all(self._write([record]) for record in batch)
+
+    def _wait_for_retry(self, delay: float) -> None:
+        """Sleep until the next attempt, spooling records as they arrive meanwhile."""
+        deadline = time.monotonic() + delay
+        while not self._stopping:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if self._wake.wait(remaining):
+                gevent.sleep(min(SPOOL_LINGER, remaining))     # one fsync for a burst, not one per call
+                self._wake.clear()
+                self._spool_everything()
+
+    def _spool_everything(self) -> None:
+        """Move the in-flight batch and the queue, oldest first, to the spool."""
+        queued = len(self._queue)
+        records = self._inflight + list(self._queue)
+        if not records:
+            return
+        try:
+            written = self.spool.append(records)
+        except OSError:
+            log.exception("cannot write the spool %s: %d call records stay in memory", self.spool.path, len(records))
+            return
+        self._inflight = []
+        for _ in range(queued):
+            self._queue.popleft()
+        self.metrics.record_spooled_total.inc(written)
+        self.metrics.record_queue_depth.set(len(self._queue))
+        log.info("%d call records spooled to %s until the store is back", written, self.spool.path)
+
+    def _reject(self, record: CallRecord, exc: BaseException) -> None:
+        log.error("call %s: the store refuses its record (%s); kept in %s", record.uuid, _first_line(exc),
+                  self.rejected_path)
+        try:
+            with open(self.rejected_path, "a", encoding="utf-8") as f:
+                f.write(encode(record) + "\n")
+        except (OSError, TypeError, ValueError):
+            log.exception("call %s: cannot keep the refused record in %s", record.uuid, self.rejected_path)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

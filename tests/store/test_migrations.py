@@ -1,0 +1,87 @@
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from store.migrate import SchemaError, head_revision
+from store.tables import metadata
+from tests.store.conftest import T0, open_store
+
+CONFIG = "/etc/callrouter/config.yaml"
+
+
+@pytest.fixture
+def empty(store_url):
+    s = open_store(store_url, config_file=CONFIG)
+    yield s
+    s.close()
+
+
+def test_upgrade_from_empty_builds_exactly_the_tables_the_code_uses(empty):
+    empty.upgrade()
+    assert empty.schema_revision() == head_revision()
+    with empty.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    assert diffs == []
+
+
+def test_a_database_at_the_first_revision_is_upgraded_in_place_keeping_its_calls(empty):
+    empty.upgrade("0001")
+    with empty.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO calls (uuid, started, caller, caller_name, called, direction, target, reason, outcome,"
+            " answered_by, hangup_cause) VALUES ('old-call', :t, '+74950000000', '', '200', 'inbound',"
+            " 'employee:ivan.petrov', 'working', 'answered', 'ivan.petrov', 'NORMAL_CLEARING')"), {"t": T0})
+
+    empty.upgrade()
+
+    empty.check_schema()
+    [old] = empty.history()
+    assert (old.uuid, old.answered_by, old.started, old.node) == ("old-call", "ivan.petrov", T0, "")
+
+
+def test_the_daemon_refuses_an_empty_database_and_says_what_to_run(empty):
+    with pytest.raises(SchemaError, match=f"no schema yet: run `callrouter db upgrade -c {CONFIG}`"):
+        empty.check_schema()
+
+
+def test_the_daemon_refuses_an_older_schema_and_says_what_to_run(empty):
+    empty.upgrade("0001")
+    with pytest.raises(SchemaError, match=f"older than this callrouter's {head_revision()}: "
+                                          f"run `callrouter db upgrade -c {CONFIG}`"):
+        empty.check_schema()
+
+
+def test_the_daemon_refuses_a_schema_from_a_newer_callrouter(empty):
+    empty.upgrade()
+    with empty.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(SchemaError) as raised:
+        empty.check_schema()
+    message = str(raised.value)
+    assert "revision 0099, which this callrouter does not know" in message
+    assert "newer callrouter ran `callrouter db upgrade`" in message
+
+
+def test_callrouter_run_creates_a_sqlite_store_but_only_checks_a_shared_postgresql(empty, backend):
+    if backend == "sqlite":
+        empty.ensure_schema()
+        assert empty.schema_revision() == head_revision()
+    else:
+        with pytest.raises(SchemaError, match="callrouter db upgrade"):
+            empty.ensure_schema()
+        assert empty.schema_revision() is None
+
+
+def test_an_explicit_upgrade_at_start_brings_an_older_store_to_head(empty):
+    empty.upgrade("0001")
+    empty.ensure_schema(auto_upgrade=True)
+    assert empty.schema_revision() == head_revision()
+
+
+def test_a_schema_from_a_newer_callrouter_is_never_auto_upgraded(empty):
+    empty.upgrade()
+    with empty.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(SchemaError, match="does not know"):
+        empty.ensure_schema(auto_upgrade=True)
