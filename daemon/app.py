@@ -1,0 +1,194 @@
+"""The daemon process: its parts wired together, reload, signals and drain.
+
+    App(path)           load the config (ConfigError if it is bad: nothing starts)
+    .start()            outbound ESL server, HTTP, inbound ESL supervisor, file watcher
+    .serve_forever()    start, then run until SIGTERM/SIGINT; SIGHUP reloads
+    .stop()             stop taking calls, let calls in progress finish (up to
+                        daemon.drain_timeout), cut the rest, close everything
+
+Reload swaps the snapshot that new calls read; calls in progress keep theirs.
+The listening addresses are bound once: a reload that changes them only warns.
+A change of the FreeSWITCH address, password or the SIP domain reconnects the
+inbound link, whose presence view depends on them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+from typing import Callable, Mapping, Optional
+
+import gevent
+from gevent.event import Event
+from prometheus_client import CollectorRegistry
+
+from config.loader import load
+from config.snapshot import Snapshot
+from daemon import sdnotify
+from daemon.config_reload import ConfigHolder, ConfigWatcher, Loader
+from daemon.http import Handler, HttpServer
+from daemon.inbound import InboundSupervisor
+from daemon.metrics import Metrics
+from daemon.presence import PresenceView
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """"127.0.0.1:8084" -> ("127.0.0.1", 8084); "[::1]:8084" works too."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise ValueError(f"an address is HOST:PORT, not {text!r}")
+    return host.strip("[]"), int(port)
+
+
+def _outbound_server(listen: tuple[str, int], **kwargs):
+    from daemon.outbound import OutboundServer      # the call path; imported where it is used
+    return OutboundServer(listen, **kwargs)
+
+
+class App:
+    def __init__(self, config_path: str, *,
+                 now: Callable[[], dt.datetime] = utc_now,
+                 registry: Optional[CollectorRegistry] = None,
+                 listen: Optional[str] = None,
+                 http: Optional[str] = None,
+                 loader: Loader = load,
+                 notify: Callable[[str], object] = sdnotify.notify,
+                 watch_interval: float = 1.0,
+                 routes: Optional[Mapping[str, Handler]] = None,
+                 outbound_factory=_outbound_server):
+        self.metrics = Metrics(registry)
+        self.config = ConfigHolder(config_path, loader=loader, metrics=self.metrics)
+        self._notify = notify
+        snapshot = self.config.current()
+        self.settings = snapshot.file.daemon
+        self.presence = PresenceView()
+        self.inbound = InboundSupervisor(
+            lambda: self.config.current().file.freeswitch,
+            lambda: self.config.current().company.domain,
+            self.presence, self.metrics)
+        self.outbound = outbound_factory(
+            parse_address(listen or self.settings.listen),
+            snapshot=self.config.current, now=now, metrics=self.metrics,
+            presence=self.presence, settings=self.settings)
+        self.http = HttpServer(parse_address(http or self.settings.http), self.metrics, self.readiness, routes)
+        self.watcher = ConfigWatcher(self.config, interval=watch_interval, on_reload=self._after_reload)
+        self._applied = snapshot
+        self._stop_requested = Event()
+        self._stopping = False
+        self._started = False
+        self._drainer: Optional[gevent.Greenlet] = None
+        self._signal_handlers: list = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        self.outbound.start()
+        self.http.start()
+        self.inbound.start()
+        self.watcher.start()
+        self._started = True
+        host, port = self.outbound.address[:2]
+        log.info("callrouter serving %s: outbound ESL on %s:%d, %d employees, %d departments",
+                 self.config.path, host, port, len(self._applied.by_login), len(self._applied.departments))
+        self._notify(sdnotify.READY)
+
+    def serve_forever(self) -> int:
+        """Run until SIGTERM or SIGINT, then drain and stop; the exit code (0)."""
+        if not self._started:
+            self.start()
+        self._install_signal_handlers()
+        try:
+            self._stop_requested.wait()
+            self.stop()
+        finally:
+            for handler in self._signal_handlers:
+                handler.cancel()
+        return 0
+
+    def request_stop(self) -> None:
+        """Ask `serve_forever` to drain and stop; asked again while draining: cut now."""
+        if self._stop_requested.is_set():
+            if self._drainer is not None and not self._drainer.dead:
+                log.warning("asked again to stop: cutting the calls in progress now")
+                self._drainer.kill(block=False)
+            return
+        self._stop_requested.set()
+
+    def stop(self) -> int:
+        """Stop taking calls, wait for the calls in progress, close; how many were cut."""
+        if self._stopping:
+            return 0
+        self._stopping = True
+        self._notify(sdnotify.STOPPING)
+        self.watcher.stop()
+        self.outbound.stop_accepting()
+        timeout = self.config.current().file.daemon.drain_timeout
+        active = self.outbound.active
+        log.info("stopping: no new calls; waiting up to %d s for %d call(s) in progress", timeout, active)
+        self._drainer = gevent.spawn(self.outbound.drain, timeout)
+        self._drainer.join()
+        cut = self.outbound.active
+        self.outbound.close()
+        self.inbound.stop()
+        self.http.stop()
+        if cut:
+            log.warning("stopped: %d call(s) still in progress were cut", cut)
+        else:
+            log.info("stopped: no call was cut")
+        return cut
+
+    # ------------------------------------------------------------------ reload
+
+    def reload(self) -> bool:
+        """Load the config file again (SIGHUP); the old snapshot stays on failure."""
+        self._notify(sdnotify.reloading())
+        try:
+            ok = self.config.reload()
+            self._after_reload(ok)
+            return ok
+        finally:
+            self._notify(sdnotify.READY)
+
+    def _after_reload(self, ok: bool) -> None:
+        if not ok:
+            return
+        old, new = self._applied, self.config.current()
+        self._applied = new
+        if (old.file.daemon.listen, old.file.daemon.http) != (new.file.daemon.listen, new.file.daemon.http):
+            log.warning("daemon.listen/daemon.http changed in %s: restart the daemon to apply", self.config.path)
+        if old.file.freeswitch != new.file.freeswitch or old.company.domain != new.company.domain:
+            log.info("FreeSWITCH settings or SIP domain changed: reconnecting the inbound ESL link")
+            self.inbound.reconnect()
+
+    # ------------------------------------------------------------------ probes
+
+    def readiness(self) -> tuple[bool, str]:
+        """Ready = config loaded and inbound ESL connected, and not stopping."""
+        if self._stopping:
+            return False, "draining: not taking new calls"
+        if not self.inbound.connected:
+            return False, "inbound ESL to FreeSWITCH not connected"
+        return True, "ready"
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.config.current()
+
+    # ------------------------------------------------------------------ signals
+
+    def _install_signal_handlers(self) -> None:
+        self._signal_handlers = [
+            gevent.signal_handler(signal.SIGTERM, self.request_stop),
+            gevent.signal_handler(signal.SIGINT, self.request_stop),
+            gevent.signal_handler(signal.SIGHUP, self._on_sighup),
+        ]
+
+    def _on_sighup(self) -> None:
+        log.info("SIGHUP: reloading %s", self.config.path)
+        self.reload()

@@ -1,0 +1,54 @@
+"""`callrouter run -c FILE`: the daemon in the foreground (systemd, a terminal, tests).
+
+Logs go to stderr as key=value lines.  `--listen`/`--http` (or CALLROUTER_LISTEN /
+CALLROUTER_HTTP) override the config's addresses, e.g. to run several daemons on
+one box or a test daemon on free ports.  A config that does not load is printed,
+problem by problem, and the exit code is 1.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from config.loader import ConfigError
+from daemon import logs
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "run", help="run the daemon in the foreground",
+        description="Route calls: serve FreeSWITCH's socket application, keep the inbound "
+                    "ESL link, serve /metrics. SIGHUP or a change of the file reloads the "
+                    "config; SIGTERM/SIGINT drain the calls in progress and exit.")
+    parser.add_argument("-c", "--config", required=True, metavar="FILE", help="the company's YAML file")
+    parser.add_argument("--log-level", default="info", choices=logs.LEVELS)
+    parser.add_argument("--listen", metavar="HOST:PORT", default=os.environ.get("CALLROUTER_LISTEN"),
+                        help="outbound ESL address (default: daemon.listen; env CALLROUTER_LISTEN)")
+    parser.add_argument("--http", metavar="HOST:PORT", default=os.environ.get("CALLROUTER_HTTP"),
+                        help="HTTP address (default: daemon.http; env CALLROUTER_HTTP)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logs.setup(args.log_level)
+    from daemon.app import App            # gevent and the call path load only for `run`
+    try:
+        app = App(args.config, listen=args.listen, http=args.http)
+    except ConfigError as exc:
+        print(f"callrouter: {args.config} was not loaded:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as exc:     # a malformed --listen/--http, a port already taken
+        print(f"callrouter: cannot start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        app.start()
+    except OSError as exc:
+        print(f"callrouter: cannot start: {exc}", file=sys.stderr)
+        return 1
+    return app.serve_forever()

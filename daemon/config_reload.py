@@ -1,0 +1,127 @@
+"""The config the daemon serves from, and its reload.
+
+`ConfigHolder` keeps the current `Snapshot`; `reload()` loads the file again and
+swaps the reference in one assignment, so each new call sees either the old or
+the new snapshot whole, and calls in progress keep the one they started with.
+A file that does not load is refused: every problem is logged, the refusal is
+counted in `callrouter_config_reloads_total{result="error"}`, and the old
+snapshot keeps serving.
+
+`ConfigWatcher` reloads when the file changes.  It compares inode, size and
+mtime, so editors that write a new file and rename it over the old one are seen
+too, and it waits until two polls agree before loading, so a file caught half
+written is not refused for nothing.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Callable, NamedTuple, Optional
+
+import gevent
+from gevent.lock import BoundedSemaphore
+
+from config.snapshot import Snapshot
+from daemon.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+Loader = Callable[[str], Snapshot]
+
+
+class FileSignature(NamedTuple):
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+
+def signature(path: str) -> Optional[FileSignature]:
+    """What identifies one version of the file; None while it does not exist."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return FileSignature(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _in_thread(loader: Loader, path: str) -> Snapshot:
+    """Load off the hub: parsing a 10,000-employee file takes up to a second of CPU,
+    which in the hub's thread would stall every call being set up meanwhile."""
+    return gevent.get_hub().threadpool.apply(loader, (path,))
+
+
+class ConfigHolder:
+    """The current snapshot (`current()`), its file, and the last load attempt."""
+
+    def __init__(self, path: str, *, loader: Loader, metrics: Metrics,
+                 run_loader: Callable[[Loader, str], Snapshot] = _in_thread):
+        self.path = path
+        self._loader = loader
+        self._run_loader = run_loader
+        self._metrics = metrics
+        self._lock = BoundedSemaphore()
+        self.attempted = signature(path)        # the file version last loaded or refused
+        self._snapshot = loader(path)           # at startup a bad file is fatal: ConfigError goes up
+
+    def current(self) -> Snapshot:
+        return self._snapshot
+
+    def reload(self) -> bool:
+        """Load the file again; True when the new snapshot now serves."""
+        with self._lock:                         # SIGHUP and the watcher may ask at once
+            self.attempted = signature(self.path)
+            try:
+                snapshot = self._run_loader(self._loader, self.path)
+            except Exception as exc:             # ConfigError, or the file vanished/unreadable
+                self._refused(exc)
+                return False
+            self._snapshot = snapshot
+        self._metrics.config_reloads_total.labels(result="ok").inc()
+        log.info("config reloaded from %s: %d employees, %d departments", self.path,
+                 len(snapshot.by_login), len(snapshot.departments))
+        return True
+
+    def _refused(self, exc: Exception) -> None:
+        self._metrics.config_reloads_total.labels(result="error").inc()
+        problems = getattr(exc, "problems", None) or [exc]
+        log.error("config reload refused: %s has %d problem(s); the previous config keeps serving",
+                  self.path, len(problems))
+        for problem in problems:
+            log.error("config problem: %s", problem)
+
+
+class ConfigWatcher:
+    """Polls the file and calls `holder.reload()` when a new version has settled."""
+
+    def __init__(self, holder: ConfigHolder, *, interval: float = 1.0,
+                 on_reload: Callable[[bool], None] = lambda ok: None,
+                 sleep: Callable[[float], None] = gevent.sleep):
+        self._holder = holder
+        self._interval = interval
+        self._on_reload = on_reload
+        self._sleep = sleep
+        self._greenlet: Optional[gevent.Greenlet] = None
+
+    def start(self) -> None:
+        self._greenlet = gevent.spawn(self._run)
+
+    def stop(self) -> None:
+        if self._greenlet is not None:
+            self._greenlet.kill()
+            self._greenlet = None
+
+    def _run(self) -> None:
+        pending: Optional[FileSignature] = None
+        while True:
+            self._sleep(self._interval)
+            current = signature(self._holder.path)
+            if current is None or current == self._holder.attempted:
+                pending = None
+                continue
+            if current != pending:               # changed since the last poll: let it settle
+                pending = current
+                continue
+            pending = None
+            log.info("config file %s changed; reloading", self._holder.path)
+            self._on_reload(self._holder.reload())

@@ -1,0 +1,48 @@
+"""Bytes a real FreeSWITCH 1.11 sent, from ../shared/esl-transcripts/raw/*.jsonl.
+
+The transcripts live beside the repository (as in CI); CALLROUTER_TRANSCRIPTS
+points elsewhere.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from daemon.esl.frames import FrameParser
+
+ROOT = Path(os.environ.get("CALLROUTER_TRANSCRIPTS",
+                           Path(__file__).resolve().parents[3] / "shared" / "esl-transcripts"))
+
+
+def frames_from_freeswitch(name: str) -> list:
+    """Every frame FreeSWITCH sent in transcript `name`, in order."""
+    parser = FrameParser(max_frame=1 << 24)
+    frames = []
+    with open(ROOT / "raw" / f"{name}.jsonl", encoding="utf-8") as lines:
+        for line in lines:
+            message = json.loads(line)
+            if message["dir"] == "fs->client":
+                frames += parser.feed(message["data"].encode("utf-8"))
+    return frames
+
+
+def json_events(name: str) -> list[dict]:
+    """The `event json` events of transcript `name`, decoded as the inbound reader does."""
+    return [json.loads(f.body) for f in frames_from_freeswitch(name) if f.content_type == "text/event-json"]
+
+
+def api_body(name: str, command: str) -> bytes:
+    """The api/response body FreeSWITCH sent to the first `api COMMAND` of the transcript."""
+    sent: list[str] = []
+    parser = FrameParser(max_frame=1 << 24)
+    with open(ROOT / "raw" / f"{name}.jsonl", encoding="utf-8") as lines:
+        for line in lines:
+            message = json.loads(line)
+            if message["dir"] == "client->fs":
+                sent.append(message["data"])
+            elif message["dir"] == "fs->client":
+                for frame in parser.feed(message["data"].encode("utf-8")):
+                    if frame.content_type == "api/response" and sent and sent[-1].startswith(f"api {command}\n"):
+                        return frame.body
+    raise LookupError(f"no reply to 'api {command}' in {name}")
