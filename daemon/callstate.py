@@ -21,6 +21,7 @@ BUSY = "busy"                  # not answered, and the daemon hung up (a hangup 
 ABANDONED = "abandoned"        # the caller hung up before anyone answered
 FAILED = "failed"              # handed back to the dialplan
 UNKNOWN_NUMBER = "unknown_number"
+FEATURE = "feature"            # a feature code applied and confirmed (daemon.features)
 
 SUCCESS = "SUCCESS"
 ORIGINATOR_CANCEL = "ORIGINATOR_CANCEL"

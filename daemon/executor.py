@@ -12,6 +12,8 @@ Per step:
 * voicemail: `answer` (the voicemail application only pre-answers, 183), then
   `voicemail default DOMAIN MAILBOX`; the call ends there.
 * message: `answer`, `playback FILE`, `hangup`.
+* confirm (a feature code, daemon.features): the same three; the outcome is
+  `feature` rather than `message`.
 * hangup: `hangup CAUSE` (USER_BUSY: the caller hears busy; UNALLOCATED_NUMBER).
 When the caller hangs up, nothing more is sent.  When the plan runs out the
 call is hung up NORMAL_CLEARING.
@@ -34,6 +36,7 @@ from daemon import callstate as cs
 from daemon.callstate import CallState
 from daemon.esl.errors import CommandTimeout
 from daemon.esl.session import CallSession, Execution
+from daemon.features import CONFIRM
 from daemon.metrics import Metrics
 from routing.types import Plan, Step
 from store.records import StepRecord
@@ -112,7 +115,7 @@ class PlanExecutor:
             return self._announce(step), ""
         if step.action == "voicemail":
             return self._voicemail(step), ""
-        if step.action == "message":
+        if step.action in ("message", CONFIRM):
             return self._message(step), ""
         if step.action == "hangup":
             return self._hangup(step), ""
@@ -173,9 +176,10 @@ class PlanExecutor:
         return cs.VOICEMAIL
 
     def _message(self, step: Step) -> str:
+        """An autoresponder's message, or a feature code's confirmation tone."""
         runs = self._send(("answer", ""), ("playback", step.file or ""), ("hangup", NORMAL_CLEARING))
         self._finish_app(runs[1], self.bounds.playback)
-        return cs.MESSAGE
+        return cs.FEATURE if step.action == CONFIRM else cs.MESSAGE
 
     def _hangup(self, step: Step) -> str:
         cause = step.cause or NORMAL_CLEARING

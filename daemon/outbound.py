@@ -7,6 +7,10 @@ setup would pay) and driven in the connection's own greenlet:
     connect (channel data) -> Call -> routing plan -> myevents, linger N ->
     PlanExecutor (set vars + bridge ...) -> wait for the last events -> record
 
+A call to a feature code (`*78` ...) is recognised before routing
+(daemon.features): the override is handed to the injected `overrides_writer`
+and the plan is a confirmation (answer, tone, hang up) or a refusal.
+
 `myevents` is plain, not JSON: measured on the transcripts, finding the three or
 four headers a call reads in a plain event takes a few microseconds, while
 `json.loads` of the same event in JSON takes ~100 µs.
@@ -39,6 +43,7 @@ from daemon.esl.event import Event
 from daemon.esl.frames import Frame
 from daemon.esl.session import CallSession
 from daemon.executor import AnsweredHook, CallBounds, PlanExecutor
+from daemon.features import LOG_ONLY, FeatureRequest, OverridesWriter, feature_plan, recognise
 from daemon.metrics import Metrics
 from routing.types import (ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Overrides, Plan, Presence,
                            Rotation)
@@ -79,6 +84,7 @@ class CallContext:
     presence: Presence
     rotation: Rotation
     overrides: Overrides
+    overrides_writer: OverridesWriter
     settings: DaemonSettings
     planner: Planner
     bounds: CallBounds
@@ -106,7 +112,7 @@ class CallHandler:
             pending = self.session.submit(commands.MYEVENTS, commands.linger(self.ctx.settings.linger))
             stage = "plan"
             snapshot = self.ctx.snapshot()          # one snapshot for the whole call, even across a reload
-            plan = self._plan(call, snapshot)
+            plan = self._route(call, snapshot)
             stage = "execute"
             self.executor = PlanExecutor(
                 self.session, self.state, metrics=self.ctx.metrics, now=self.ctx.now,
@@ -121,15 +127,34 @@ class CallHandler:
             outcome = self._after_error(stage, exc)
         self._end(outcome)
 
+    def _route(self, call: Call, snapshot: Snapshot) -> Plan:
+        """The plan for a feature code call, else routing's."""
+        request = recognise(call, snapshot)
+        plan = self._plan(call, snapshot) if request is None else self._feature(request)
+        self.kind = plan.kind
+        self.state.routed(plan)
+        return plan
+
     def _plan(self, call: Call, snapshot: Snapshot) -> Plan:
         ctx = self.ctx
         started = perf_counter()
         plan = ctx.planner(call, snapshot, ctx.now(), presence=ctx.presence, rotation=ctx.rotation,
                            overrides=ctx.overrides)
         ctx.metrics.routing_decision_seconds.observe(perf_counter() - started)
-        self.kind = plan.kind
-        self.state.routed(plan)
         return plan
+
+    def _feature(self, request: FeatureRequest) -> Plan:
+        """Store an accepted override now, before the confirmation plays: the caller
+        has dialled it, and hanging up during the tone does not take it back."""
+        uuid = self.session.uuid or "-"
+        if request.accepted:
+            self.ctx.overrides_writer.set_override(request.login, request.kind, request.on)
+            log.info("feature code applied", extra={"uuid": uuid, "login": request.login, "code": request.code,
+                                                    "feature": request.feature.name})
+        else:
+            log.warning("feature code refused", extra={"uuid": uuid, "caller": self.state.record.caller,
+                                                       "code": request.code, "why": request.refusal})
+        return feature_plan(request)
 
     def _after_error(self, stage: str, exc: Exception) -> str:
         """The outcome of a call interrupted by `exc`: a failure handed back, unless it had ended anyway."""
@@ -173,13 +198,15 @@ class OutboundServer:
     def __init__(self, listen: tuple[str, int], *, snapshot: Callable[[], Snapshot],
                  now: Callable[[], dt.datetime], metrics: Metrics, records: RecordSink = DiscardRecords(),
                  presence: Presence = ASSUME_AVAILABLE, rotation: Rotation = NO_ROTATION,
-                 overrides: Overrides = NO_OVERRIDES, settings: DaemonSettings = DaemonSettings(),
+                 overrides: Overrides = NO_OVERRIDES, overrides_writer: OverridesWriter = LOG_ONLY,
+                 settings: DaemonSettings = DaemonSettings(),
                  on_answered: Optional[AnsweredHook] = None, planner: Optional[Planner] = None,
                  bounds: CallBounds = CallBounds()):
         self._listen = listen
         self._planner = planner
         self._ctx_args = dict(snapshot=snapshot, now=now, metrics=metrics, records=records, presence=presence,
-                              rotation=rotation, overrides=overrides, settings=settings, bounds=bounds,
+                              rotation=rotation, overrides=overrides, overrides_writer=overrides_writer,
+                              settings=settings, bounds=bounds,
                               on_answered=on_answered)
         self._ctx: Optional[CallContext] = None
         self._server: Optional[StreamServer] = None
