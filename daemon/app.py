@@ -26,10 +26,12 @@ from config.loader import load
 from config.snapshot import Snapshot
 from daemon import sdnotify
 from daemon.config_reload import ConfigHolder, ConfigWatcher, Loader
+from daemon.directory import DIRECTORY_PATH, make_directory_handler
 from daemon.http import Handler, HttpServer
 from daemon.inbound import InboundSupervisor
 from daemon.metrics import Metrics
 from daemon.presence import PresenceView
+from daemon.storage import DaemonStore
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +63,14 @@ class App:
                  notify: Callable[[str], object] = sdnotify.notify,
                  watch_interval: float = 1.0,
                  routes: Optional[Mapping[str, Handler]] = None,
-                 outbound_factory=_outbound_server):
+                 outbound_factory=_outbound_server,
+                 store_factory: Callable[..., DaemonStore] = DaemonStore):
         self.metrics = Metrics(registry)
         self.config = ConfigHolder(config_path, loader=loader, metrics=self.metrics)
         self._notify = notify
         snapshot = self.config.current()
         self.settings = snapshot.file.daemon
+        self.store = store_factory(snapshot, self.metrics, now=now)     # SchemaError: refuse to start
         self.presence = PresenceView()
         self.inbound = InboundSupervisor(
             lambda: self.config.current().file.freeswitch,
@@ -75,7 +79,12 @@ class App:
         self.outbound = outbound_factory(
             parse_address(listen or self.settings.listen),
             snapshot=self.config.current, now=now, metrics=self.metrics,
-            presence=self.presence, settings=self.settings)
+            presence=self.presence, settings=self.settings,
+            records=self.store.records, rotation=self.store.state, overrides=self.store.state,
+            overrides_writer=self.store.state, on_answered=self.store.on_answered,
+            on_routed=self.store.on_routed)
+        routes = {DIRECTORY_PATH: make_directory_handler(
+            self.config.current, self._a1_for, self.settings.directory_auth), **(routes or {})}
         self.http = HttpServer(parse_address(http or self.settings.http), self.metrics, self.readiness, routes)
         self.watcher = ConfigWatcher(self.config, interval=watch_interval, on_reload=self._after_reload)
         self._applied = snapshot
@@ -88,6 +97,7 @@ class App:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
+        self.store.start(self._applied)
         self.outbound.start()
         self.http.start()
         self.inbound.start()
@@ -137,6 +147,7 @@ class App:
         self.outbound.close()
         self.inbound.stop()
         self.http.stop()
+        self.store.stop()
         if cut:
             log.warning("stopped: %d call(s) still in progress were cut", cut)
         else:
@@ -160,11 +171,15 @@ class App:
             return
         old, new = self._applied, self.config.current()
         self._applied = new
+        self.store.sync_directory(new)
         if (old.file.daemon.listen, old.file.daemon.http) != (new.file.daemon.listen, new.file.daemon.http):
             log.warning("daemon.listen/daemon.http changed in %s: restart the daemon to apply", self.config.path)
         if old.file.freeswitch != new.file.freeswitch or old.company.domain != new.company.domain:
             log.info("FreeSWITCH settings or SIP domain changed: reconnecting the inbound ESL link")
             self.inbound.reconnect()
+
+    def _a1_for(self, login: str) -> Optional[str]:
+        return self.store.a1_for(login, self.config.current().company.domain)
 
     # ------------------------------------------------------------------ probes
 

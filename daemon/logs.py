@@ -43,6 +43,8 @@ def setup(level: str = "info", stream: Optional[IO[str]] = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Alembic narrates every migration context at INFO; the store logs what matters.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
 
 
 def _utc(created: float) -> str:

@@ -52,6 +52,8 @@ from store.records import DiscardRecords, RecordSink
 log = logging.getLogger(__name__)
 
 Planner = Callable[..., Plan]
+# Called once a call is planned (the App advances round-robin pointers); must not block.
+RoutedHook = Callable[[Plan, Snapshot], None]
 BACKLOG = 1024          # bursts of new calls wait in the kernel, not in FreeSWITCH's socket app
 
 
@@ -89,6 +91,7 @@ class CallContext:
     planner: Planner
     bounds: CallBounds
     on_answered: Optional[AnsweredHook]
+    on_routed: Optional[RoutedHook]
 
     def count_junk(self, frame: Frame) -> None:
         self.metrics.esl_junk_frames_total.inc()
@@ -133,6 +136,11 @@ class CallHandler:
         plan = self._plan(call, snapshot) if request is None else self._feature(request)
         self.kind = plan.kind
         self.state.routed(plan)
+        if self.ctx.on_routed is not None:
+            try:
+                self.ctx.on_routed(plan, snapshot)
+            except Exception:
+                log.exception("on_routed hook failed", extra={"uuid": call.uuid or "-"})
         return plan
 
     def _plan(self, call: Call, snapshot: Snapshot) -> Plan:
@@ -200,14 +208,14 @@ class OutboundServer:
                  presence: Presence = ASSUME_AVAILABLE, rotation: Rotation = NO_ROTATION,
                  overrides: Overrides = NO_OVERRIDES, overrides_writer: OverridesWriter = LOG_ONLY,
                  settings: DaemonSettings = DaemonSettings(),
-                 on_answered: Optional[AnsweredHook] = None, planner: Optional[Planner] = None,
-                 bounds: CallBounds = CallBounds()):
+                 on_answered: Optional[AnsweredHook] = None, on_routed: Optional[RoutedHook] = None,
+                 planner: Optional[Planner] = None, bounds: CallBounds = CallBounds()):
         self._listen = listen
         self._planner = planner
         self._ctx_args = dict(snapshot=snapshot, now=now, metrics=metrics, records=records, presence=presence,
                               rotation=rotation, overrides=overrides, overrides_writer=overrides_writer,
                               settings=settings, bounds=bounds,
-                              on_answered=on_answered)
+                              on_answered=on_answered, on_routed=on_routed)
         self._ctx: Optional[CallContext] = None
         self._server: Optional[StreamServer] = None
         self._address: Optional[tuple[str, int]] = None

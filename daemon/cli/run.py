@@ -34,10 +34,18 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Cooperative sockets everywhere (psycopg, SMTP, DNS) before the daemon's parts load:
+    # one blocking call would stall every call in progress.
+    from gevent import monkey
+    monkey.patch_all()
     logs.setup(args.log_level)
     from daemon.app import App            # gevent and the call path load only for `run`
+    from store.migrate import SchemaError
     try:
         app = App(args.config, listen=args.listen, http=args.http)
+    except SchemaError as exc:
+        print(f"callrouter: {exc}", file=sys.stderr)
+        return 1
     except ConfigError as exc:
         print(f"callrouter: {args.config} was not loaded:", file=sys.stderr)
         for problem in exc.problems:

@@ -1,0 +1,96 @@
+"""The store as the daemon uses it: records, rotation, overrides, directory sync.
+
+Everything here keeps the call path off the database: records are queued, the
+rotation and override views are in-memory caches refreshed in the background,
+and a database that is down at start only delays records (they are spooled).
+Only a schema this version does not know stops the daemon: running on it could
+corrupt shared state, and the message says what to run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Callable, Optional
+
+import gevent
+from sqlalchemy.exc import SQLAlchemyError
+
+from config.snapshot import Snapshot
+from daemon.metrics import Metrics
+from routing.types import Plan
+from store.database import Store
+from store.migrate import SchemaError
+from store.state import StoreState
+from store.writer import RecordWriter
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DaemonStore", "SchemaError"]
+
+
+class DaemonStore:
+    """Opens the store named by the snapshot and exposes the daemon's views of it."""
+
+    def __init__(self, snapshot: Snapshot, metrics: Metrics, *, now: Callable[[], dt.datetime],
+                 open_store: Callable[[Snapshot], Store] = Store.for_snapshot):
+        self.store = open_store(snapshot)
+        self._now = now
+        self._check_schema()
+        self.state = StoreState(self.store)
+        self.records = RecordWriter.for_snapshot(self.store, snapshot, metrics)
+        self._sync: Optional[gevent.Greenlet] = None
+
+    def _check_schema(self) -> None:
+        try:
+            self.store.ensure_schema()
+        except SchemaError:
+            raise
+        except SQLAlchemyError as exc:
+            log.error("database %s unreachable at start (%s): calls are routed, records are spooled "
+                      "until it is back", self.store.describe(), str(exc).splitlines()[0])
+
+    def start(self, snapshot: Snapshot) -> None:
+        self.state.start()
+        self.records.start()
+        self.sync_directory(snapshot)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.records.stop(timeout)
+        self.state.stop()
+        self.store.close()
+
+    def sync_directory(self, snapshot: Snapshot) -> None:
+        """Mirror employees and departments in the background after a (re)load."""
+        def sync() -> None:
+            try:
+                self.store.sync_directory(snapshot)
+            except SQLAlchemyError as exc:
+                log.warning("directory not synced to the database (%s); the next reload retries",
+                            str(exc).splitlines()[0])
+        self._sync = gevent.spawn(sync)
+
+    def a1_for(self, login: str, domain: str) -> Optional[str]:
+        """The SIP A1 hash for the directory; None when unknown or made for another domain."""
+        try:
+            return self.store.a1_for(login, domain)
+        except SQLAlchemyError as exc:
+            log.warning("credentials unavailable (%s)", str(exc).splitlines()[0])
+            return None
+
+    # ------------------------------------------------------------ call-path hooks (never block)
+
+    def on_routed(self, plan: Plan, snapshot: Snapshot) -> None:
+        """Advance the round-robin pointer of each round-robin department this call rings."""
+        seen = set()
+        for step in plan.steps:
+            name = step.target[len("department:"):] if step.target.startswith("department:") else None
+            if name is None or name in seen:
+                continue
+            seen.add(name)
+            department = snapshot.departments.get(name)
+            if department is not None and department.strategy == "round_robin":
+                self.state.advance_round_robin(name)
+
+    def on_answered(self, department: str, login: str) -> None:
+        """Remember the answer for longest-idle ordering."""
+        self.state.answered(login, department or None, self._now())
