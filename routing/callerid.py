@@ -1,0 +1,55 @@
+"""What a mobile leg shows the person being called, and where that is said.
+
+The caller's own number is what every leg shows anyway (FreeSWITCH copies the
+A-leg's caller ID to the legs it originates), so when a mobile leg is to show it, it
+goes call-wide in the bridge's `{...}`.  The company's number must reach the mobile
+legs only, as the desk phones keep showing a colleague's extension, so it goes in
+the mobile legs' own `[...]`, with the Diversion header.  Each leg's string then
+depends on the company's settings and the number dialled, never on who calls, and
+is memoised across calls.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from routing import dialstring
+from routing.index import RoutingIndex
+
+_NOT_DIGITS = re.compile(r"[^0-9]")
+
+
+def own_number(index: RoutingIndex, caller: str, internal: bool) -> Optional[str]:
+    """The caller's own number when mobile legs are to show it, else None (they show
+    the company's): the company may ask for its own number, and an internal caller's
+    extension means nothing on the public network.  Only digits and a leading "+"
+    are kept: the caller ID comes from the network and ends up in a dial string."""
+    if index.mobile_caller_id == "company" or internal:
+        return None
+    digits = _NOT_DIGITS.sub("", caller)
+    if not digits:
+        return None
+    return "+" + digits if caller.lstrip().startswith("+") else digits
+
+
+def mobile_caller_id(index: RoutingIndex, caller: str, internal: bool) -> Optional[str]:
+    """The number a mobile leg shows (None: whatever FreeSWITCH sends)."""
+    own = own_number(index, caller, internal)
+    return own if own is not None else index.caller_id
+
+
+def call_variables(own: Optional[str]) -> str:
+    """Call-wide variables of a bridge with a mobile leg: the caller's own number."""
+    return dialstring.variables((("origination_caller_id_number", own),)) if own is not None else ""
+
+
+def mobile_leg_variables(index: RoutingIndex, own: Optional[str], did: Optional[str]) -> str:
+    """Variables on every mobile leg: the company's number when that is what mobile
+    legs show, and with `company.diversion` a Diversion header naming the company
+    number the call came in on (else the company's caller ID), so the operator
+    accepts a caller ID that is not ours."""
+    company_id = index.caller_id if own is None else None
+    diversion = (did or index.caller_id) if index.diversion else None
+    if company_id is None and diversion is None:
+        return ""
+    return dialstring.mobile_variables(company_id, diversion)

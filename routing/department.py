@@ -1,0 +1,65 @@
+"""Department strategies: who rings first, and each member's time window.
+
+Every strategy is ONE ring step (one bridge): members that start later get
+`leg_delay_start`.  Separate steps would give one bridge per member with a gap of
+silence between them while the next bridge sets up; a single bridge keeps the
+caller's ringback continuous, lets FreeSWITCH start the next member at once when
+the previous one rejects, and lets one `originate_timeout` bound the caller's wait.
+
+Windows, with `slot` = member_timeout and `total` = the department's timeout:
+- simultaneous: everyone rings from 0 to `total`;
+- sequential, round_robin, longest_idle: member i rings from i·slot to (i+1)·slot
+  (the previous one stops as the next starts);
+- cascade: member i joins at i·slot and keeps ringing until `total`.
+No window outlives `total`; members whose turn would start at or after it are not rung.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable, Optional, Sequence, TypeVar
+
+T = TypeVar("T")
+
+_NEVER = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def windows(strategy: str, count: int, slot: int, total: int) -> list[tuple[int, int]]:
+    """(start, end) in seconds from the start of the step, for the first members in order."""
+    if strategy == "simultaneous":
+        return [(0, total)] * count
+    result = []
+    for i in range(count):
+        start = i * slot
+        if start >= total:
+            break
+        end = total if strategy == "cascade" else min(start + slot, total)
+        result.append((start, end))
+    return result
+
+
+def members_needed(strategy: str, members: int, slot: int, total: int) -> int:
+    """How many available members, in the department's order, a call needs to know of:
+    sequential and cascade never reach past the windows that fit in `total`;
+    the other strategies need them all (round robin and longest idle reorder first)."""
+    if strategy in ("sequential", "cascade"):
+        return min(members, -(-total // slot))
+    return members
+
+
+def round_robin(members: Sequence[T], start: int) -> list[T]:
+    """Members starting at `start` modulo their number (the store counts calls, not members)."""
+    if not members:
+        return []
+    first = start % len(members)
+    return [*members[first:], *members[:first]]
+
+
+def longest_idle(members: Sequence[T], last_answered: Callable[[T], Optional[dt.datetime]]) -> list[T]:
+    """Members whose last answered call ended longest ago first; never answered first of all.
+    Ties keep the department's order; a naive time is taken as UTC, as the store keeps it."""
+    def key(member: T) -> tuple[bool, dt.datetime]:
+        last = last_answered(member)
+        if last is None:
+            return (False, _NEVER)
+        return (True, last if last.tzinfo is not None else last.replace(tzinfo=dt.timezone.utc))
+    return sorted(members, key=key)

@@ -1,0 +1,128 @@
+"""Plans as plain data (JSON, the daemon's logs) and as a readable timeline (`callrouter plan`)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterator
+
+from config.snapshot import Snapshot
+from routing.dialstring import endpoint_of
+from routing.index import Group, RoutingIndex, index_for
+from routing.types import Leg, Plan, Step
+
+# Step reasons that need no "why →" line: the call simply started there.
+_STARTS = frozenset({"direct", "department"})
+
+_WORDS = {
+    "no_answer": "no answer",
+    "off_hours": "off hours",
+    "absent": "absent",
+    "dnd": "do not disturb",
+    "forward_to_mobile": "forwarded to mobile",
+    "unregistered": "nothing registered",
+    "loop": "loop",
+    "max_forwards": "too many forwards",
+    "no_one_available": "no one available",
+    "unknown_number": "unknown number",
+}
+
+
+# --------------------------------------------------------------------------- data
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    return {
+        "reason": plan.reason,
+        "target": plan.target,
+        "kind": plan.kind,
+        "internal": plan.internal,
+        "steps": [step_to_dict(step) for step in plan.steps],
+    }
+
+
+def step_to_dict(step: Step) -> dict[str, Any]:
+    data: dict[str, Any] = {"action": step.action, "reason": step.reason, "target": step.target}
+    if step.action == "ring":
+        data["timeout"] = step.timeout
+        data["dial"] = step.dial
+        data["legs"] = [leg_to_dict(leg) for leg in step.legs]
+    elif step.action == "voicemail":
+        data["mailbox"] = step.mailbox
+    elif step.action in ("announce", "message"):
+        data["file"] = step.file
+    elif step.action == "hangup":
+        data["cause"] = step.cause
+    return data
+
+
+def leg_to_dict(leg: Leg) -> dict[str, Any]:
+    return {"device": leg.device, "login": leg.login, "delay": leg.delay, "timeout": leg.timeout,
+            "dial": leg.dial, "confirm": leg.confirm}
+
+
+# --------------------------------------------------------------------------- text
+
+def plan_to_text(plan: Plan, snapshot: Snapshot, now: dt.datetime, destination: str = "") -> str:
+    """A timeline: seconds of the caller's wait on the left, what happens on the right."""
+    index = index_for(snapshot)
+    lines = [_header(plan, index, now, destination)]
+    clock = 0
+    for step in plan.steps:
+        if step.reason not in _STARTS:
+            lines.append(_line(clock, f"{_WORDS.get(step.reason, step.reason)} → {_describe(step, index)}"))
+        elif step.action != "ring":
+            lines.append(_line(clock, _describe(step, index)))
+        if step.action == "ring":
+            lines.extend(_ring_lines(clock, step, index))
+            clock += step.timeout
+    return "\n".join(lines)
+
+
+def _header(plan: Plan, index: RoutingIndex, now: dt.datetime, destination: str) -> str:
+    entity = _entity(plan.target, index)
+    zone = getattr(entity, "zone", index.company_zone)
+    local = now.astimezone(zone)
+    when = f"{local:%a %Y-%m-%d %H:%M} {zone.key}"
+    if entity is None:
+        return f"{destination or plan.target or '?'} — {plan.reason.replace('_', ' ')}, {when}"
+    state = f"{plan.reason}, {entity.strategy}" if isinstance(entity, Group) else plan.reason
+    return f"{entity.name} ({entity.extension}) — {state}, {when}"
+
+
+def _ring_lines(clock: int, step: Step, index: RoutingIndex) -> Iterator[str]:
+    rung: set[str] = set()
+    for leg in sorted(step.legs, key=lambda leg: leg.delay):
+        shown = endpoint_of(leg.dial)
+        if leg.device == "mobile":
+            shown = shown.rsplit("/", 1)[-1]
+        if leg.confirm:
+            shown += " (press 1 to take)"
+        if leg.login in rung:
+            text = f"+ {leg.device} {shown}"
+        else:
+            person = index.people.get(leg.login)
+            text = f"ring {person.name if person else leg.login}: {leg.device}  {shown}"
+            rung.add(leg.login)
+        yield _line(clock + leg.delay, text)
+
+
+def _describe(step: Step, index: RoutingIndex) -> str:
+    if step.action == "ring":
+        entity = _entity(step.target, index)
+        return f"{entity.name} ({entity.extension})" if entity is not None else step.target
+    if step.action == "voicemail":
+        return f"voicemail {step.mailbox}"
+    if step.action in ("announce", "message"):
+        return f"{step.action} {step.file}"
+    return "busy" if step.cause == "USER_BUSY" else f"hangup {step.cause}"
+
+
+def _entity(ref: str, index: RoutingIndex):
+    kind, _, name = ref.partition(":")
+    if kind == "employee":
+        return index.people.get(name)
+    if kind == "department":
+        return index.groups.get(name)
+    return None
+
+
+def _line(seconds: int, text: str) -> str:
+    return f"{seconds:>3} s   {text}"

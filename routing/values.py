@@ -1,0 +1,60 @@
+"""Fast constructors for the frozen result types of routing.types (Leg, Step, Plan).
+
+A frozen dataclass's `__init__` assigns every field through `object.__setattr__`:
+on the 2-core target machine that is ~1.1 µs for a Leg and ~1.7 µs for a Step, and a
+plan for a 20-member department holds 30-40 of them, most of the 50 µs budget.
+These functions build the very same objects (same fields and defaults, so equality,
+hash and repr are those of the dataclass) by filling the instance dict directly.
+tests/routing/test_values.py checks them against the real constructors, so a change
+to routing/types.py that they do not follow fails there.
+"""
+from __future__ import annotations
+
+from dataclasses import MISSING, fields
+from typing import Any
+
+from routing.types import Leg, Plan, Step
+
+_new = object.__new__
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    out = {}
+    for f in fields(cls):
+        if f.default is not MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not MISSING:
+            out[f.name] = f.default_factory()      # only immutable defaults (an empty tuple)
+    return out
+
+
+_STEP = _defaults(Step)
+_PLAN = _defaults(Plan)
+
+
+def new_leg(device: str, login: str, delay: int, timeout: int, dial: str, confirm: bool = False) -> Leg:
+    leg = _new(Leg)
+    attrs = leg.__dict__
+    attrs["device"] = device
+    attrs["login"] = login
+    attrs["delay"] = delay
+    attrs["timeout"] = timeout
+    attrs["dial"] = dial
+    attrs["confirm"] = confirm
+    return leg
+
+
+def new_step(**values: Any) -> Step:
+    step = _new(Step)
+    attrs = step.__dict__
+    attrs.update(_STEP)
+    attrs.update(values)
+    return step
+
+
+def new_plan(**values: Any) -> Plan:
+    plan = _new(Plan)
+    attrs = plan.__dict__
+    attrs.update(_PLAN)
+    attrs.update(values)
+    return plan
