@@ -48,6 +48,14 @@ def parse_address(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def load_for_routing(path: str) -> Snapshot:
+    """Load the file and build routing's per-snapshot index before the first call needs it."""
+    import routing
+    snapshot = load(path)
+    routing.prepare(snapshot)
+    return snapshot
+
+
 def _outbound_server(listen: tuple[str, int], **kwargs):
     from daemon.outbound import OutboundServer      # the call path; imported where it is used
     return OutboundServer(listen, **kwargs)
@@ -59,7 +67,7 @@ class App:
                  registry: Optional[CollectorRegistry] = None,
                  listen: Optional[str] = None,
                  http: Optional[str] = None,
-                 loader: Loader = load,
+                 loader: Loader = load_for_routing,
                  notify: Callable[[str], object] = sdnotify.notify,
                  watch_interval: float = 1.0,
                  routes: Optional[Mapping[str, Handler]] = None,

@@ -43,7 +43,10 @@ from store.records import StepRecord
 
 log = logging.getLogger(__name__)
 
-CHANNEL_VARS = "continue_on_fail=true hangup_after_bridge=true"
+# continue_on_fail: without it USER_BUSY/USER_NOT_REGISTERED hang up the caller.
+# ringback: with ignore_early_media (mobile legs) the caller hears only generated
+# ringback; 425 Hz, 0.8 s on / 3.2 s off is the Russian ringing tone.
+CHANNEL_VARS = "continue_on_fail=true hangup_after_bridge=true ringback=%(800,3200,425)"
 NORMAL_CLEARING = "NORMAL_CLEARING"
 UNALLOCATED_NUMBER = "UNALLOCATED_NUMBER"
 

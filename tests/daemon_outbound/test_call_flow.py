@@ -12,7 +12,7 @@ def test_an_answered_call_sets_the_channel_up_then_bridges_and_waits_for_the_han
     daemon.route(plan(ring(office("ivan"))))
     call = Call.place(daemon.address)
     variables = call.app("multiset")
-    assert variables["execute-app-arg"] == "continue_on_fail=true hangup_after_bridge=true"
+    assert variables["execute-app-arg"] == "continue_on_fail=true hangup_after_bridge=true ringback=%(800,3200,425)"
     assert variables["event-lock"] == "true"
     bridge = call.app("bridge")
     assert bridge["execute-app-arg"] == "[leg_timeout=20]user/ivan@example.com"
