@@ -1,0 +1,279 @@
+"""The outcome of a bridge, as switch_ivr_originate.c decides it (pure, no I/O, no clock).
+
+Given a parsed dial string, how each leg's device reacts, the phase of the wall clock at
+the bridge start and when (if ever) the caller hangs up, :func:`originate` returns when
+each leg started, rang and ended, and the bridge's disposition.
+
+Rules reproduced from FreeSWITCH 1.11 (switch_ivr_originate.c, check_per_channel_timeouts):
+
+* Timers tick in whole seconds of the epoch: ``elapsed = now_sec - start_sec``.  A leg's
+  ``leg_delay_start=D`` starts it when ``elapsed > D`` and ``leg_timeout=T`` hangs it up
+  when ``elapsed > T`` — i.e. at ``D + u`` / ``T + u`` seconds, where ``u = 1 - frac(start)``
+  (a 5 s delay starts at 5.2–5.9 s); the group's ``originate_timeout`` fires when
+  ``elapsed >= T``, at ``T - 1 + u``, and its expiry is NO_ANSWER.
+* A delayed leg's leg_timeout counts from the bridge start plus its delay.
+* When no started leg is alive but delayed legs are waiting, the earliest delayed legs
+  start at once and every delayed leg's clock is shifted by the time saved — so
+  leg_delay_start has no effect on a lone leg, and an unregistered desk phone makes the
+  mobile ring at 0 s.
+* A leg whose channel cannot be created (unregistered user/, error/…) never counts; if no
+  leg of a group gets a channel the group fails at once with that reason.
+* A failed group's cause is the cause of its first leg (in dial order) that had a channel;
+  the next ``|`` group then starts, unless the failure was the originate_timeout (FreeSWITCH
+  stops there unless originate_continue_on_timeout=true) or the caller's cancel.
+* An answer wins; the other legs are hung up with LOSE_RACE.
+* Leg timeouts read ALLOTTED_TIMEOUT, except for a lone ``user/`` leg: the user endpoint
+  runs its own originate with that timeout and ends NO_ANSWER first (measured on 1.11).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from .dialstring import DialString, Leg
+
+DEFAULT_TIMEOUT = 60
+
+SUCCESS = "SUCCESS"
+NO_ANSWER = "NO_ANSWER"
+ALLOTTED_TIMEOUT = "ALLOTTED_TIMEOUT"
+LOSE_RACE = "LOSE_RACE"
+ORIGINATOR_CANCEL = "ORIGINATOR_CANCEL"
+
+#: DIALSTATUS for a disposition (switch_ivr_originate.c); any other cause is its own name.
+DIALSTATUS = {
+    ORIGINATOR_CANCEL: "CANCEL",
+    "USER_BUSY": "BUSY",
+    NO_ANSWER: "NOANSWER",
+    "DESTINATION_OUT_OF_ORDER": "INVALIDARGS",
+    "INVALID_PROFILE": "INVALIDARGS",
+    "CALL_REJECTED": "DONTCALL",
+}
+
+
+def dialstatus(disposition: str) -> str:
+    return DIALSTATUS.get(disposition, disposition)
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How the device behind one leg reacts to the INVITE.
+
+    ``create_failure``: the leg gets no channel at all (USER_NOT_REGISTERED, error/ causes).
+    ``answer_after`` / ``reject_after``: sim seconds after the leg starts.
+    ``ring_after``: when it sends 180 Ringing (None: it never rings).
+    """
+
+    device: str = "unknown"
+    create_failure: str | None = None
+    answer_after: float | None = None
+    reject: str | None = None
+    reject_after: float = 0.0
+    ring_after: float | None = 0.02
+
+
+@dataclass(frozen=True)
+class LegOutcome:
+    leg: Leg
+    group: int
+    device: str
+    created: bool
+    start: float | None = None   # sim seconds from the bridge start; None: never sent
+    ring: float | None = None
+    end: float | None = None
+    outcome: str | None = None   # None: its group was never tried
+
+
+@dataclass(frozen=True)
+class OriginateResult:
+    disposition: str
+    end: float
+    legs: tuple[LegOutcome, ...]
+    answered: LegOutcome | None = None
+    timed_out: bool = False
+
+    @property
+    def dialstatus(self) -> str:
+        return dialstatus(self.disposition)
+
+    @property
+    def first_ring(self) -> float | None:
+        rings = [leg.ring for leg in self.legs if leg.ring is not None]
+        return min(rings) if rings else None
+
+
+@dataclass
+class _Peer:
+    """One created leg while its group runs (times relative to the group start)."""
+
+    index: int
+    behaviour: Behaviour
+    delay: int
+    limit: int
+    start: float | None = None
+    ring: float | None = None
+    end: float | None = None
+    outcome: str | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.outcome is None
+
+    def next_time(self, u: float) -> float:
+        if self.start is None:
+            return self.delay + u
+        times = [self.limit + u] if self.limit else []
+        b = self.behaviour
+        if b.answer_after is not None:
+            times.append(self.start + b.answer_after)
+        if b.reject is not None:
+            times.append(self.start + b.reject_after)
+        return min(times) if times else math.inf
+
+
+def _tick_offset(phase: float, at: float) -> float:
+    """``u``: time from ``at`` to the next whole epoch second (in (0, 1])."""
+    return 1.0 - math.modf(phase + at)[0] % 1.0
+
+
+def _run_group(ds: DialString, legs: list[Leg], behaviours: list[Behaviour], u: float,
+               cancel_at: float | None, timeout: int) -> tuple[str, float, list[_Peer | None], bool, int | None]:
+    """Simulate one ``,`` group; returns (cause, end, peers, timed_out, winner index)."""
+    peers: list[_Peer | None] = []
+    reason = None
+    for i, (leg, b) in enumerate(zip(legs, behaviours)):
+        if b.create_failure:
+            peers.append(None)
+            reason = b.create_failure
+            continue
+        delay = max(ds.int_var(leg, "leg_delay_start"), 0)
+        limit = max(ds.int_var(leg, "leg_timeout"), 0)
+        if delay and limit:
+            limit += delay
+        peer = _Peer(i, b, delay, limit)
+        if not delay:
+            peer.start = 0.0
+        peers.append(peer)
+    created = [p for p in peers if p is not None]
+    if not created:
+        return reason or "DESTINATION_OUT_OF_ORDER", 0.0, peers, False, None
+    lone_user = len(created) == 1 and legs[created[0].index].endpoint.kind == "user"
+    timeout_at = timeout - 1 + u
+    now = 0.0
+    while True:
+        _start_delayed_early(created, now, u)
+        alive = [p for p in created if p.alive]
+        if not alive:
+            first = created[0]
+            return first.outcome, now, peers, False, None
+        candidates = [(p.next_time(u), p) for p in alive]
+        t_leg, peer = min(candidates, key=lambda item: item[0])
+        t_stop = min(timeout_at, cancel_at if cancel_at is not None else math.inf)
+        if t_stop < t_leg:
+            cause = ORIGINATOR_CANCEL if cancel_at is not None and cancel_at <= timeout_at else NO_ANSWER
+            _end_all(alive, cause, t_stop)
+            return cause, t_stop, peers, cause == NO_ANSWER, None
+        now = t_leg
+        if peer.start is None:
+            peer.start = now
+            continue
+        b = peer.behaviour
+        if b.answer_after is not None and now >= peer.start + b.answer_after:
+            peer.outcome, peer.end = SUCCESS, now
+            _end_all([p for p in alive if p is not peer], LOSE_RACE, now)
+            return SUCCESS, now, peers, False, peer.index
+        if b.reject is not None and now >= peer.start + b.reject_after:
+            peer.outcome, peer.end = b.reject, now
+            continue
+        peer.outcome, peer.end = (NO_ANSWER if lone_user else ALLOTTED_TIMEOUT), now
+
+
+def _end_all(peers: list[_Peer], cause: str, at: float) -> None:
+    for p in peers:
+        p.outcome, p.end = cause, at
+
+
+def _start_delayed_early(peers: list[_Peer], now: float, u: float) -> None:
+    """check_per_channel_timeouts: with no live started leg, pull the delayed ones forward."""
+    alive = [p for p in peers if p.alive]
+    if any(p.start is not None for p in alive):
+        return
+    delayed = [p for p in alive if p.start is None]
+    if not delayed:
+        return
+    elapsed = math.floor(now + 1 - u + 1e-9)
+    delayed_min = min(p.delay for p in delayed)
+    early = max(delayed_min - elapsed, 0)
+    for p in delayed:
+        if p.limit:
+            p.limit = p.limit - early if p.limit > early else 1
+        p.delay -= delayed_min
+        if p.delay <= 0:
+            p.delay = 0
+            p.start = now
+
+
+def originate(ds: DialString, behaviours: dict[int, Behaviour] | list[Behaviour], *, phase: float = 0.5,
+              cancel_at: float | None = None, default_timeout: int = DEFAULT_TIMEOUT) -> OriginateResult:
+    """Decide a whole bridge.
+
+    ``behaviours`` lists, in dial-string order, one :class:`Behaviour` per leg.  ``phase``
+    is the fractional second of the wall clock when the bridge starts; ``cancel_at`` the
+    time (from the bridge start) the caller hangs up.
+    """
+    flat = list(behaviours.values()) if isinstance(behaviours, dict) else list(behaviours)
+    all_legs = ds.legs()
+    if len(flat) != len(all_legs):
+        raise ValueError("one behaviour per leg is needed")
+    timeout = _timeout(ds, default_timeout)
+    continue_on_timeout = ds.variables.get("originate_continue_on_timeout", "").lower() == "true"
+    outcomes: list[LegOutcome] = [
+        LegOutcome(leg=leg, group=g, device=b.device, created=False) for (g, leg), b in zip(all_legs, flat)
+    ]
+    offset = 0
+    t0 = 0.0
+    disposition, end, winner, timed_out = "DESTINATION_OUT_OF_ORDER", 0.0, None, False
+    for g, group in enumerate(ds.groups):
+        group_behaviours = flat[offset:offset + len(group)]
+        group_cancel = None if cancel_at is None else cancel_at - t0
+        if group_cancel is not None and group_cancel <= 0:
+            disposition, end = ORIGINATOR_CANCEL, t0
+            break
+        u = _tick_offset(phase, t0)
+        cause, rel_end, peers, timed_out, win = _run_group(ds, list(group), group_behaviours, u, group_cancel, timeout)
+        for i, peer in enumerate(peers):
+            outcomes[offset + i] = _record(outcomes[offset + i], peer, t0, group_behaviours[i])
+        disposition, end = cause, t0 + rel_end
+        if win is not None:
+            winner = outcomes[offset + win]
+            break
+        if cause == ORIGINATOR_CANCEL or (timed_out and not continue_on_timeout):
+            break
+        offset += len(group)
+        t0 = end
+    return OriginateResult(disposition, end, tuple(outcomes), winner, timed_out)
+
+
+def _record(outcome: LegOutcome, peer: _Peer | None, t0: float, behaviour: Behaviour) -> LegOutcome:
+    if peer is None:
+        return replace(outcome, outcome=behaviour.create_failure, start=None, end=t0)
+    start = None if peer.start is None else t0 + peer.start
+    ring = None
+    if start is not None and behaviour.ring_after is not None:
+        ring_at = peer.start + behaviour.ring_after
+        if peer.end is None or ring_at < peer.end:
+            ring = t0 + ring_at
+    return replace(outcome, created=True, start=start, ring=ring,
+                   end=None if peer.end is None else t0 + peer.end, outcome=peer.outcome)
+
+
+def _timeout(ds: DialString, default: int) -> int:
+    value = ds.variables.get("originate_timeout")
+    if value is not None:
+        try:
+            parsed = int(value.strip().split()[0])
+        except (ValueError, IndexError):
+            parsed = 0
+        if parsed > 0:
+            return parsed
+    return default if default > 0 else DEFAULT_TIMEOUT

@@ -1,0 +1,139 @@
+"""The bridge outcome model (switch_ivr_originate.c semantics) as a pure function.
+
+``phase=0.4`` puts the bridge start 0.4 s into a wall-clock second, so FreeSWITCH's
+whole-second timers fire 0.6 s after the nominal value (``elapsed > N``) and the
+originate_timeout 0.4 s before it (``elapsed >= N``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.fakeswitch.dialstring import parse
+from tests.fakeswitch.originate import Behaviour, originate
+
+RINGS = Behaviour("office")
+UNREGISTERED = Behaviour("office", create_failure="USER_NOT_REGISTERED")
+BUSY = Behaviour("office", reject="USER_BUSY", reject_after=0.04, ring_after=None)
+MOBILE_RINGS = Behaviour("mobile")
+UNREACHABLE = Behaviour("mobile", reject="NORMAL_TEMPORARY_FAILURE", ring_after=None)
+
+
+def answers(after: float, device: str = "office") -> Behaviour:
+    return Behaviour(device, answer_after=after)
+
+
+@dataclass(frozen=True)
+class Case:
+    dial: str
+    behaviours: tuple
+    disposition: str
+    end: float
+    legs: tuple   # (start, end, outcome) per leg
+    cancel_at: float | None = None
+
+
+CASES = {
+    "a lone leg's leg_timeout ends it (sofia endpoint: ALLOTTED_TIMEOUT)": Case(
+        "[leg_timeout=6]sofia/internal/sip:1@127.0.0.1:5070", (Behaviour("sip"),),
+        "ALLOTTED_TIMEOUT", 6.6, ((0.0, 6.6, "ALLOTTED_TIMEOUT"),)),
+    "leg_delay_start has no effect on a lone leg": Case(
+        "[leg_delay_start=2,leg_timeout=6]sofia/internal/sip:1@127.0.0.1:5070", (Behaviour("sip"),),
+        "ALLOTTED_TIMEOUT", 6.6, ((0.0, 6.6, "ALLOTTED_TIMEOUT"),)),
+    "a lone user/ leg that runs out of leg_timeout reads NO_ANSWER": Case(
+        "[leg_timeout=20]user/ivan@pbx", (RINGS,), "NO_ANSWER", 20.6, ((0.0, 20.6, "NO_ANSWER"),)),
+    "the same expiry with two legs reads ALLOTTED_TIMEOUT": Case(
+        "[leg_timeout=20]user/ivan@pbx,[leg_timeout=20]sofia/gateway/gsm/+79161234567", (RINGS, MOBILE_RINGS),
+        "ALLOTTED_TIMEOUT", 20.6, ((0.0, 20.6, "ALLOTTED_TIMEOUT"), (0.0, 20.6, "ALLOTTED_TIMEOUT"))),
+    "originate_timeout fires on >= and reads NO_ANSWER": Case(
+        "{originate_timeout=6}sofia/internal/sip:1@127.0.0.1:5070", (Behaviour("sip"),),
+        "NO_ANSWER", 5.6, ((0.0, 5.6, "NO_ANSWER"),)),
+    "a delayed mobile joins at 5.6 s and its answer wins": Case(
+        "[leg_timeout=20]user/ivan@pbx,[leg_delay_start=5,leg_timeout=20]sofia/gateway/gsm/+7916",
+        (RINGS, answers(3, "mobile")), "SUCCESS", 8.6, ((0.0, 8.6, "LOSE_RACE"), (5.6, 8.6, "SUCCESS"))),
+    "the delayed leg rings for its own leg_timeout after it starts": Case(
+        "[leg_timeout=10]user/ivan@pbx,[leg_delay_start=5,leg_timeout=10]sofia/gateway/gsm/+7916",
+        (RINGS, MOBILE_RINGS), "ALLOTTED_TIMEOUT", 15.6,
+        ((0.0, 10.6, "ALLOTTED_TIMEOUT"), (5.6, 15.6, "ALLOTTED_TIMEOUT"))),
+    "an unregistered desk phone makes the mobile ring at once": Case(
+        "user/ivan@pbx,[leg_delay_start=5,leg_timeout=20]sofia/gateway/gsm/+7916", (UNREGISTERED, answers(2)),
+        "SUCCESS", 2.0, ((None, 0.0, "USER_NOT_REGISTERED"), (0.0, 2.0, "SUCCESS"))),
+    # the pulled-forward leg keeps the timers of the originate start: 20 s + 0.6, not 0.04 + 20.6
+    "a busy desk phone starts the delayed mobile when it refuses; the cause is the first leg's": Case(
+        "user/ivan@pbx,[leg_delay_start=5,leg_timeout=20]sofia/gateway/gsm/+7916", (BUSY, MOBILE_RINGS),
+        "USER_BUSY", 20.6, ((0.0, 0.04, "USER_BUSY"), (0.04, 20.6, "ALLOTTED_TIMEOUT"))),
+    "delayed legs keep their spacing when pulled forward": Case(
+        "user/ivan@pbx,[leg_delay_start=10]sofia/gateway/gsm/+1,[leg_delay_start=20]sofia/gateway/gsm/+2",
+        (UNREGISTERED, MOBILE_RINGS, answers(1, "mobile")), "SUCCESS", 11.6,
+        ((None, 0.0, "USER_NOT_REGISTERED"), (0.0, 11.6, "LOSE_RACE"), (10.6, 11.6, "SUCCESS"))),
+    "a busy lone leg": Case("user/ivan@pbx", (BUSY,), "USER_BUSY", 0.04, ((0.0, 0.04, "USER_BUSY"),)),
+    "an unreachable mobile fails at once": Case(
+        "sofia/gateway/gsm/+7916", (UNREACHABLE,), "NORMAL_TEMPORARY_FAILURE", 0.0,
+        ((0.0, 0.0, "NORMAL_TEMPORARY_FAILURE"),)),
+    "nobody registered: the group fails at once": Case(
+        "user/a@pbx,user/b@pbx", (UNREGISTERED, UNREGISTERED), "USER_NOT_REGISTERED", 0.0,
+        ((None, 0.0, "USER_NOT_REGISTERED"), (None, 0.0, "USER_NOT_REGISTERED"))),
+    "a failed group hands over to the next one": Case(
+        "user/a@pbx|user/b@pbx", (UNREGISTERED, answers(2)), "SUCCESS", 2.0,
+        ((None, 0.0, "USER_NOT_REGISTERED"), (0.0, 2.0, "SUCCESS"))),
+    "leg timeouts fail over too": Case(
+        "[leg_timeout=10]user/a@pbx|user/b@pbx", (RINGS, answers(2)), "SUCCESS", 12.6,
+        ((0.0, 10.6, "NO_ANSWER"), (10.6, 12.6, "SUCCESS"))),
+    "originate_timeout stops the failover": Case(
+        "{originate_timeout=10}user/a@pbx|user/b@pbx", (RINGS, answers(2)), "NO_ANSWER", 9.6,
+        ((0.0, 9.6, "NO_ANSWER"), (None, None, None))),
+    "unless originate_continue_on_timeout=true": Case(
+        "{originate_timeout=10,originate_continue_on_timeout=true}user/a@pbx|user/b@pbx", (RINGS, answers(2)),
+        "SUCCESS", 11.6, ((0.0, 9.6, "NO_ANSWER"), (9.6, 11.6, "SUCCESS"))),
+    "the caller's cancel ends every ringing leg": Case(
+        "user/a@pbx,[leg_delay_start=10]user/b@pbx", (RINGS, RINGS), "ORIGINATOR_CANCEL", 7.5,
+        ((0.0, 7.5, "ORIGINATOR_CANCEL"), (None, 7.5, "ORIGINATOR_CANCEL")), cancel_at=7.5),
+    "without any timeout the default 60 s applies": Case(
+        "user/a@pbx", (RINGS,), "NO_ANSWER", 59.6, ((0.0, 59.6, "NO_ANSWER"),)),
+    "an answer at the very moment of the leg timeout still wins": Case(
+        "[leg_timeout=20]user/a@pbx,user/b@pbx", (answers(20.6), RINGS), "SUCCESS", 20.6,
+        ((0.0, 20.6, "SUCCESS"), (0.0, 20.6, "LOSE_RACE"))),
+}
+
+
+@pytest.mark.parametrize("title", sorted(CASES))
+def test_bridge_outcome(title):
+    case = CASES[title]
+    result = originate(parse(case.dial), list(case.behaviours), phase=0.4, cancel_at=case.cancel_at)
+    assert result.disposition == case.disposition
+    assert result.end == pytest.approx(case.end)
+    got = [(leg.start, leg.end, leg.outcome) for leg in result.legs]
+    for (start, end, outcome), expected in zip(got, case.legs):
+        assert (start is None) == (expected[0] is None) and (end is None) == (expected[1] is None), title
+        if expected[0] is not None:
+            assert start == pytest.approx(expected[0])
+        if expected[1] is not None:
+            assert end == pytest.approx(expected[1])
+        assert outcome == expected[2]
+
+
+@pytest.mark.parametrize("phase", [0.1, 0.25, 0.5, 0.75, 0.8])
+def test_whole_second_timers_land_in_the_measured_windows(phase):
+    """DESIGN.md: a 5 s leg_delay_start starts at 5.2–5.9 s, a 20 s timeout ends at 20.2–20.9 s."""
+    result = originate(parse("[leg_timeout=20]user/a@pbx,[leg_delay_start=5,leg_timeout=15]sofia/gateway/g/1"),
+                       [RINGS, MOBILE_RINGS], phase=phase)
+    office, mobile = result.legs
+    assert 5.2 <= mobile.start <= 5.9
+    assert 20.2 <= office.end <= 20.9
+
+
+def test_disposition_maps_to_dialstatus():
+    result = originate(parse("{originate_timeout=5}user/a@pbx"), [RINGS], phase=0.4)
+    assert (result.disposition, result.dialstatus) == ("NO_ANSWER", "NOANSWER")
+    busy = originate(parse("user/a@pbx"), [BUSY], phase=0.4)
+    assert busy.dialstatus == "BUSY"
+    cancelled = originate(parse("user/a@pbx"), [RINGS], phase=0.4, cancel_at=1)
+    assert cancelled.dialstatus == "CANCEL"
+
+
+def test_rings_are_reported_only_for_legs_that_rang_before_ending():
+    result = originate(parse("user/a@pbx,sofia/gateway/g/1"), [BUSY, answers(0.01, "mobile")], phase=0.4)
+    assert [leg.ring for leg in result.legs] == [None, None]
+    result = originate(parse("user/a@pbx"), [answers(3)], phase=0.4)
+    assert result.first_ring == pytest.approx(0.02)
