@@ -1,25 +1,17 @@
-"""Bytes a real FreeSWITCH 1.11 sent, from ../shared/esl-transcripts/raw/*.jsonl.
-
-The transcripts live beside the repository (as in CI); CALLROUTER_TRANSCRIPTS
-points elsewhere.
-"""
+"""Bytes a real FreeSWITCH 1.11 sent, from the transcripts kept in tests/esl/transcripts/."""
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 from daemon.esl.frames import FrameParser
-
-ROOT = Path(os.environ.get("CALLROUTER_TRANSCRIPTS",
-                           Path(__file__).resolve().parents[3] / "shared" / "esl-transcripts"))
+from tests.esl.transcripts import DIR
 
 
 def frames_from_freeswitch(name: str) -> list:
     """Every frame FreeSWITCH sent in transcript `name`, in order."""
     parser = FrameParser(max_frame=1 << 24)
     frames = []
-    with open(ROOT / "raw" / f"{name}.jsonl", encoding="utf-8") as lines:
+    with open(DIR / f"{name}.jsonl", encoding="utf-8") as lines:
         for line in lines:
             message = json.loads(line)
             if message["dir"] == "fs->client":
@@ -36,7 +28,7 @@ def api_body(name: str, command: str) -> bytes:
     """The api/response body FreeSWITCH sent to the first `api COMMAND` of the transcript."""
     sent: list[str] = []
     parser = FrameParser(max_frame=1 << 24)
-    with open(ROOT / "raw" / f"{name}.jsonl", encoding="utf-8") as lines:
+    with open(DIR / f"{name}.jsonl", encoding="utf-8") as lines:
         for line in lines:
             message = json.loads(line)
             if message["dir"] == "client->fs":

@@ -1,7 +1,7 @@
 """Byte formats of FreeSWITCH's event socket: URL-encoding of header values and framing.
 
 Everything here mirrors what FreeSWITCH 1.11 puts on the wire (see
-``/work/shared/esl-transcripts/README.md``):
+``tests/esl/transcripts/README.md`` (a copy of ../shared/esl-transcripts/README.md)):
 
 * header values of plain events are URL-encoded with FreeSWITCH's own table, which is
   narrower than ``urllib.parse.quote``: ``/ , ( ) ! * $ ' ~`` stay literal;

@@ -1,4 +1,4 @@
-"""Reading the reference transcripts (``/work/shared/esl-transcripts/raw/*.jsonl``) and
+"""Reading the reference transcripts (``tests/esl/transcripts/*.jsonl``) and
 comparing a simulator run with them.
 
 A transcript is a list of steps per connection: what the client sent, and FreeSWITCH's
@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .rawpeer import Message
+from tests.esl.transcripts import DIR as TRANSCRIPTS
 
-TRANSCRIPTS = Path("/work/shared/esl-transcripts/raw")
+from .rawpeer import Message
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
