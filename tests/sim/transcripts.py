@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from tests.esl.transcripts import DIR as TRANSCRIPTS
 
