@@ -88,7 +88,7 @@ class App:
             parse_address(listen or self.settings.listen),
             snapshot=self.config.current, now=now, metrics=self.metrics,
             presence=self.presence, settings=self.settings,
-            records=self.store.records, rotation=self.store.state, overrides=self.store.state,
+            records=self.store, rotation=self.store.state, overrides=self.store.state,
             overrides_writer=self.store.state, on_answered=self.store.on_answered,
             on_routed=self.store.on_routed)
         routes = {DIRECTORY_PATH: make_directory_handler(

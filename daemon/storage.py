@@ -20,6 +20,7 @@ from daemon.metrics import Metrics
 from routing.types import Plan
 from store.database import Store
 from store.migrate import SchemaError
+from store.records import CallRecord
 from store.state import StoreState
 from store.writer import RecordWriter
 
@@ -94,3 +95,22 @@ class DaemonStore:
     def on_answered(self, department: str, login: str) -> None:
         """Remember the answer for longest-idle ordering."""
         self.state.answered(login, department or None, self._now())
+
+    def submit(self, record: CallRecord) -> None:
+        """The daemon's record sink: queue the record, and count an answered call's end.
+
+        Longest idle orders members by when their last answered call *ended*;
+        `on_answered` runs at the answer, so without this a member who has just
+        hung up after an hour-long call would count as idle for that hour.
+        """
+        self.records.submit(record)
+        if record.answered_by and record.ended is not None:
+            self.state.answered(record.answered_by, _answering_department(record), record.ended)
+
+
+def _answering_department(record: CallRecord) -> Optional[str]:
+    """The department whose step was answered, None for an employee's own step."""
+    for step in record.steps:
+        if step.answered_by == record.answered_by and step.target.startswith("department:"):
+            return step.target[len("department:"):]
+    return None

@@ -166,8 +166,11 @@ def _run_group(ds: DialString, legs: list[Leg], behaviours: list[Behaviour], u: 
         if not alive:
             first = created[0]
             return first.outcome, now, peers, False, None
-        candidates = [(p.next_time(u), p) for p in alive]
-        t_leg, peer = min(candidates, key=lambda item: item[0])
+        # On a tie a delayed leg starts before a started one times out: FreeSWITCH counts the
+        # live legs before it acts on either, so the next slot of a hunt starts on its own
+        # timer instead of pulling every later leg forward as if nothing were ringing.
+        candidates = [(p.next_time(u), p.start is not None, p) for p in alive]
+        t_leg, _, peer = min(candidates, key=lambda item: item[:2])
         t_stop = min(timeout_at, cancel_at if cancel_at is not None else math.inf)
         if t_stop < t_leg:
             cause = ORIGINATOR_CANCEL if cancel_at is not None and cancel_at <= timeout_at else NO_ANSWER

@@ -67,6 +67,10 @@ CASES = {
         "user/ivan@pbx,[leg_delay_start=10]sofia/gateway/gsm/+1,[leg_delay_start=20]sofia/gateway/gsm/+2",
         (UNREGISTERED, MOBILE_RINGS, answers(1, "mobile")), "SUCCESS", 11.6,
         ((None, 0.0, "USER_NOT_REGISTERED"), (0.0, 11.6, "LOSE_RACE"), (10.6, 11.6, "SUCCESS"))),
+    "a hunt's next leg starts as the previous times out; the one after keeps its own slot": Case(
+        "{originate_timeout=30}[leg_timeout=10]user/a@pbx,[leg_timeout=10,leg_delay_start=10]user/b@pbx,"
+        "[leg_timeout=10,leg_delay_start=20]user/c@pbx", (RINGS, RINGS, RINGS), "NO_ANSWER", 29.6,
+        ((0.0, 10.6, "ALLOTTED_TIMEOUT"), (10.6, 20.6, "ALLOTTED_TIMEOUT"), (20.6, 29.6, "NO_ANSWER"))),
     "a busy lone leg": Case("user/ivan@pbx", (BUSY,), "USER_BUSY", 0.04, ((0.0, 0.04, "USER_BUSY"),)),
     "an unreachable mobile fails at once": Case(
         "sofia/gateway/gsm/+7916", (UNREACHABLE,), "NORMAL_TEMPORARY_FAILURE", 0.0,
