@@ -1,0 +1,44 @@
+"""Config reload while calls are up: calls in progress keep their plan, new calls get the
+new file; a file that does not load is refused, counted, and the old config keeps serving."""
+from __future__ import annotations
+
+from tests.e2e.conftest import COMPANY
+from tests.e2e.harness import rung, wait_until
+
+IVAN_MOBILE = "+79161234567"
+TO_ANNA = "no_answer: {after: 20, employee: anna.smirnova}"
+# Ivan's unanswered calls ring long enough (60 sim-s = 0.6 s) for a reload to land meanwhile.
+OLD = COMPANY.replace(TO_ANNA, "no_answer: {after: 60, employee: anna.smirnova}")
+NEW = COMPANY.replace(TO_ANNA, "no_answer: {after: 60, employee: s.kuznetsov}")
+BROKEN = COMPANY.replace("extension: 204", "extension: 112")      # an emergency number
+
+
+def test_a_call_in_progress_keeps_its_plan_and_the_next_call_follows_the_new_file(make_harness):
+    h = make_harness(OLD)
+    h.employee("anna.smirnova", answer_after=1)
+    h.employee("s.kuznetsov", answer_after=1)
+
+    ringing = h.place("201")
+    wait_until(lambda: ringing.bridges, what="Ivan's phones to ring")
+    assert h.reload(NEW) is True
+    assert len(ringing.bridges) == 1                           # still ringing Ivan: the next step is to come
+    after = h.call("201")
+    assert ringing.wait(5)
+
+    assert rung(ringing) == [["ivan.petrov", IVAN_MOBILE], ["anna.smirnova"]]
+    assert rung(after) == [["ivan.petrov", IVAN_MOBILE], ["s.kuznetsov"]]
+    assert h.record_of(ringing).answered_by == "anna.smirnova"
+    assert h.record_of(after).answered_by == "s.kuznetsov"
+    assert h.metric("callrouter_config_reloads_total", result="ok") == 1
+
+
+def test_a_broken_file_is_refused_counted_and_the_old_config_keeps_serving(h):
+    h.employee("boris.ivanov", answer_after=1)
+    assert h.reload(BROKEN) is False
+    assert h.metric("callrouter_config_reloads_total", result="error") == 1
+    assert h.metric("callrouter_config_reloads_total", result="ok") == 0
+
+    call = h.call("204")                                       # Boris keeps his extension
+    assert rung(call) == [["boris.ivanov"]] and call.answered_by == "boris.ivanov"
+    assert h.record_of(call).target == "employee:boris.ivanov"
+    assert h.app.snapshot.by_login["boris.ivanov"].extension == "204"
