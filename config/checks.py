@@ -13,13 +13,21 @@ import difflib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterable, Iterator, Optional, Union
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Union
 
 from config.models import (EMERGENCY_NUMBERS, Company, ConfigFile, Department, Employee, FeatureCodes,
                            NumberTarget, Target)
 from config.problems import Finding, Loc
 
 Owner = Union[Employee, Department, None]          # whose rule a target is; None for a company number
+
+
+class Destination(NamedTuple):
+    """One place a call can be sent, with the target's kind and value worked out once."""
+    loc: Loc                                       # of the target
+    kind: str
+    value: Optional[str]
+    owner: Owner                                   # whose rule it is
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,17 @@ class Sections:
 
     @cached_property
     def extensions(self) -> frozenset[str]:
-        return frozenset(ext for _, ext, _ in _numbered(self)) | self.unchecked.extensions
+        return frozenset(ext for _, ext, _ in self.numbered) | self.unchecked.extensions
+
+    @cached_property
+    def numbered(self) -> tuple[tuple[Loc, str, str], ...]:
+        """(location, extension, who) for every department and employee."""
+        return tuple(_numbered(self))
+
+    @cached_property
+    def destinations(self) -> tuple[Destination, ...]:
+        """Every target in the file; several rules look at each of a large file's tens of thousands."""
+        return tuple(Destination(loc, target.kind, target.value, owner) for loc, target, owner in _targets(self))
 
 
 def check(sections: Sections) -> list[Finding]:
@@ -84,7 +102,7 @@ def _numbered(s: Sections) -> Iterator[tuple[Loc, str, str]]:
 
 def unique_extensions(s: Sections) -> Iterator[Finding]:
     owners: dict[str, list[tuple[Loc, str]]] = defaultdict(list)
-    for loc, extension, who in _numbered(s):
+    for loc, extension, who in s.numbered:
         owners[extension].append((loc, who))
     for extension, same in owners.items():
         if len(same) < 2:
@@ -99,7 +117,7 @@ def extensions_in_range(s: Sections) -> Iterator[Finding]:
     if s.company is None:
         return
     low, high = s.company.extensions
-    for loc, extension, _ in _numbered(s):
+    for loc, extension, _ in s.numbered:
         if extension in EMERGENCY_NUMBERS:
             continue                                  # reported once, as an emergency number
         if extension != str(int(extension)):
@@ -110,7 +128,7 @@ def extensions_in_range(s: Sections) -> Iterator[Finding]:
 
 def extensions_not_reserved(s: Sections) -> Iterator[Finding]:
     codes = {code: name for name, code in s.features.model_dump().items()}
-    for loc, extension, _ in _numbered(s):
+    for loc, extension, _ in s.numbered:
         if extension in EMERGENCY_NUMBERS:
             yield Finding(loc, f"extension {extension} is an emergency number: callers must reach the "
                                "emergency services with it")
@@ -165,26 +183,26 @@ def _targets(s: Sections) -> Iterator[tuple[Loc, Union[Target, NumberTarget], Ow
 
 
 def targets_exist(s: Sections) -> Iterator[Finding]:
-    for loc, target, _ in _targets(s):
-        if target.kind == "employee" and target.value not in s.logins:
-            yield Finding(loc + ("employee",), _unknown("employee with the login", target.value, s.logins))
-        elif target.kind == "department" and target.value not in s.department_names:
-            yield Finding(loc + ("department",), _unknown("department named", target.value, s.department_names))
+    for loc, kind, value, _ in s.destinations:
+        if kind == "employee" and value not in s.logins:
+            yield Finding(loc + ("employee",), _unknown("employee with the login", value, s.logins))
+        elif kind == "department" and value not in s.department_names:
+            yield Finding(loc + ("department",), _unknown("department named", value, s.department_names))
 
 
 def no_forward_to_self(s: Sections) -> Iterator[Finding]:
     """A rule that sends a call back where it came from would only ring the same phones again."""
-    for loc, target, owner in _targets(s):
-        if isinstance(owner, Employee) and target.kind == "employee" and target.value == owner.login:
+    for loc, kind, value, owner in s.destinations:
+        if kind == "employee" and isinstance(owner, Employee) and value == owner.login:
             yield Finding(loc + ("employee",), f"forwards {owner.name}'s calls back to {owner.name}")
-        elif isinstance(owner, Department) and target.kind == "department" and target.value == owner.name:
+        elif kind == "department" and isinstance(owner, Department) and value == owner.name:
             yield Finding(loc + ("department",), f"sends {owner.name}'s unanswered calls back to {owner.name}")
 
 
 def mailboxes_exist(s: Sections) -> Iterator[Finding]:
-    for loc, target, _ in _targets(s):
-        if target.kind == "voicemail" and target.value is not None and target.value not in s.extensions:
-            yield Finding(loc + ("voicemail",), f"there is no mailbox {target.value}: it is neither an "
+    for loc, kind, value, _ in s.destinations:
+        if kind == "voicemail" and value is not None and value not in s.extensions:
+            yield Finding(loc + ("voicemail",), f"there is no mailbox {value}: it is neither an "
                                                 "employee's nor a department's extension")
 
 

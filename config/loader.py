@@ -6,6 +6,10 @@ Three stages, and every problem of every stage is reported in one go:
 3. the whole file: derived logins (config.logins) and cross-references (config.checks).
 A file with invalid settings is still checked as a whole, without what is invalid
 (config.salvage), so fixing one problem does not merely reveal the next.
+
+A reload usually follows a small edit: the departments and employees written as in
+the last file that loaded are taken as they were, and only the changed ones are parsed
+and validated (config.reuse).  Problems are always found and reported by the whole-file path.
 """
 from __future__ import annotations
 
@@ -21,8 +25,9 @@ from pydantic import TypeAdapter, ValidationError
 from config.checks import Sections, check
 from config.logins import assign_logins
 from config.messages import describe
-from config.models import ConfigFile, PhoneNumber
+from config.models import ConfigFile, Employee, PhoneNumber
 from config.problems import ConfigError, Finding, Problem
+from config.reuse import EntryCache, Layout, cut
 from config.salvage import valid_parts
 from config.snapshot import Snapshot
 from config.yamltree import Document, Locator, YamlSyntaxError, parse
@@ -30,6 +35,7 @@ from config.yamltree import Document, Locator, YamlSyntaxError, parse
 __all__ = ["ConfigError", "Problem", "load", "load_text"]
 
 _PHONE = TypeAdapter(PhoneNumber)
+_last_entries = EntryCache()          # of the last file that loaded, reused by the next load
 
 
 def load(path: str | os.PathLike[str]) -> Snapshot:
@@ -70,23 +76,55 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+Loaded = tuple[ConfigFile, tuple[Employee, ...]]     # the file as validated, and its employees with logins
+
+
 def _load_text(text: str, source: str) -> Snapshot:
+    layout = cut(text)
+    loaded = _load_changes(layout) if layout is not None else None
+    if loaded is None:
+        loaded = _load_whole(text, source)
+    file, employees = loaded
+    if layout is not None:
+        _last_entries.remember(layout, file)
+    return Snapshot.build(file.model_copy(update={"employees": employees}), source=source)
+
+
+def _load_changes(layout: Layout) -> Optional[Loaded]:
+    """The file from its changed entries and the last file's others; None when it has any
+    problem (or too much changed), which the whole-file path will then find and report."""
+    data = _last_entries.data(layout)
+    if data is None:
+        return None
+    file, findings = _validate(data)
+    if file is None:
+        return None
+    employees, findings = _whole_file_rules(Sections.of(file), data)
+    return None if findings else (file, employees)
+
+
+def _load_whole(text: str, source: str) -> Loaded:
+    """Parse and check everything; raise ConfigError listing every problem with its line."""
     document = _parse(text, source)
     locator = Locator(document.root, same_key=_same_key)
     problems = _duplicate_keys(document, locator, source)
 
     file, findings = _validate(document.data)
-    findings += _repeated_numbers(document.data)
     sections = Sections.of(file) if file is not None else valid_parts(document.data)
-    employees, login_findings = assign_logins(sections.employees)
-    sections = replace(sections, employees=tuple(employees))
-    findings += login_findings + check(sections)
+    employees, more_findings = _whole_file_rules(sections, document.data)
 
-    problems += [_problem(finding, locator, source) for finding in findings]
+    problems += [_problem(finding, locator, source) for finding in findings + more_findings]
     if problems or file is None:
         raise ConfigError(_in_file_order(problems))
-    file = file.model_copy(update={"employees": tuple(employee for _, employee in employees)})
-    return Snapshot.build(file, source=source)
+    return file, employees
+
+
+def _whole_file_rules(sections: Sections, data: dict[str, Any]) -> tuple[tuple[Employee, ...], list[Finding]]:
+    """Stage 3: the employees with their logins filled in, and what is wrong across the file."""
+    findings = _repeated_numbers(data)
+    employees, login_findings = assign_logins(sections.employees)
+    findings += login_findings + check(replace(sections, employees=tuple(employees)))
+    return tuple(employee for _, employee in employees), findings
 
 
 # --------------------------------------------------------------------------- stage 1: YAML
@@ -145,7 +183,7 @@ def _as_phone(text: str) -> Optional[str]:
 
 # --------------------------------------------------------------------------- stage 2: fields
 
-def _validate(data: Any) -> tuple[Optional[ConfigFile], list[Finding]]:
+def _validate(data: dict[str, Any]) -> tuple[Optional[ConfigFile], list[Finding]]:
     try:
         return ConfigFile.model_validate(data), []
     except ValidationError as exc:

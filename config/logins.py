@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Sequence
 
 import iuliia
@@ -23,6 +24,7 @@ _LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 Placed = tuple[int, Employee]                 # an employee and its index in the file
 
 
+@lru_cache(maxsize=65536)          # a reload derives the same 10,000 names again
 def derive_login(name: str) -> str:
     """`Иван Петров` → `ivan.petrov`, `John Smith` → `john.smith`.
 
