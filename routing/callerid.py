@@ -26,6 +26,8 @@ def own_number(index: RoutingIndex, caller: str, internal: bool) -> Optional[str
     are kept: the caller ID comes from the network and ends up in a dial string."""
     if index.mobile_caller_id == "company" or internal:
         return None
+    if caller.isascii() and (caller.isdigit() or caller[:1] == "+" and caller[1:].isdigit()):
+        return caller                        # the usual case, with nothing to strip
     digits = _NOT_DIGITS.sub("", caller)
     if not digits:
         return None
@@ -39,8 +41,9 @@ def mobile_caller_id(index: RoutingIndex, caller: str, internal: bool) -> Option
 
 
 def call_variables(own: Optional[str]) -> str:
-    """Call-wide variables of a bridge with a mobile leg: the caller's own number."""
-    return dialstring.variables((("origination_caller_id_number", own),)) if own is not None else ""
+    """Call-wide variables of a bridge with a mobile leg: the caller's own number
+    (own_number's digits and "+" need no escaping)."""
+    return "origination_caller_id_number=" + own if own is not None else ""
 
 
 def mobile_leg_variables(index: RoutingIndex, own: Optional[str], did: Optional[str]) -> str:

@@ -20,7 +20,9 @@ from typing import Callable, Optional, Sequence, TypeVar
 
 T = TypeVar("T")
 
-_NEVER = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+_NEVER = float("-inf")
+_EPOCH_NAIVE = dt.datetime(1970, 1, 1)
+_SECOND = dt.timedelta(seconds=1)
 
 
 def windows(strategy: str, count: int, slot: int, total: int) -> list[tuple[int, int]]:
@@ -57,9 +59,14 @@ def round_robin(members: Sequence[T], start: int) -> list[T]:
 def longest_idle(members: Sequence[T], last_answered: Callable[[T], Optional[dt.datetime]]) -> list[T]:
     """Members whose last answered call ended longest ago first; never answered first of all.
     Ties keep the department's order; a naive time is taken as UTC, as the store keeps it."""
-    def key(member: T) -> tuple[bool, dt.datetime]:
-        last = last_answered(member)
-        if last is None:
-            return (False, _NEVER)
-        return (True, last if last.tzinfo is not None else last.replace(tzinfo=dt.timezone.utc))
-    return sorted(members, key=key)
+    return idle_order(members, [last_answered(member) for member in members])
+
+
+def idle_order(members: Sequence[T], last_answered: Sequence[Optional[dt.datetime]]) -> list[T]:
+    """longest_idle, given each member's last answered time.
+
+    Sorted on POSIX timestamps: comparing aware datetimes asks their time zones for
+    an offset at every comparison, dozens of times for one department."""
+    keys = [_NEVER if last is None else last.timestamp() if last.tzinfo is not None else (last - _EPOCH_NAIVE) / _SECOND
+            for last in last_answered]
+    return [members[i] for i in sorted(range(len(members)), key=keys.__getitem__)]

@@ -3,11 +3,14 @@
 `plan()` has a budget of tens of microseconds for a company of 10,000 employees, so
 everything that depends only on the file is worked out when a snapshot is first
 routed (or when the daemon calls `prepare()` right after a reload): endpoints,
-schedules with the company's holidays folded in, department members resolved to
-people, every dialled form of every company number.
+schedules with the company's holidays folded in, absences as day numbers, device
+rules, department members resolved to people and laid out as columns, every
+dialled form of every company number.
 
-The index is cached per snapshot object, keyed by its id and dropped when the
-snapshot is garbage-collected, so a reload simply starts using a new one.
+The index also holds what calls keep for later calls (UTC offsets and clocks'
+worked minutes per hour, legs and bridges, final steps; each bounded).  It is
+cached per snapshot object, keyed by its id and dropped when the snapshot is
+garbage-collected, so a reload simply starts using a new one with nothing kept.
 """
 from __future__ import annotations
 
@@ -16,9 +19,15 @@ from dataclasses import dataclass, field
 from typing import Mapping, NamedTuple, Optional, Union
 from zoneinfo import ZoneInfo
 
-from config.models import Absence, Department, Employee, Target
+from config.models import Department, Employee, Target
 from config.snapshot import Snapshot
 from routing import dialstring
+from routing.absence import AbsenceSpan, spans as absence_spans
+from routing.clock import Clock, WorkingHours
+from routing.department import members_needed, windows
+from routing.devices import DeviceRule, kind_of, mobile_variants, rule_for
+from routing.legs import LegCache
+from routing.localtime import ZoneOffsets
 from routing.memo import Memo
 from routing.numbers import clean, dialled_forms
 from routing.schedule import WorkCalendar
@@ -40,14 +49,6 @@ def route_of(target: Target) -> Route:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class Clock:
-    """A time zone and a work calendar (None: always working), shared by everyone with
-    the same pair, so that a call works out once per clock who is working."""
-    zone: ZoneInfo
-    calendar: Optional[WorkCalendar]
-
-
-@dataclass(frozen=True, slots=True, eq=False)
 class Person:
     """One employee, ready to be rung (compared and hashed by identity, as index entries)."""
     login: str
@@ -55,13 +56,13 @@ class Person:
     extension: str
     ref: str                                # "employee:LOGIN", the Step.target value
     clock: Clock
-    absences: tuple[Absence, ...]
-    devices: str                            # office | mobile | all
-    mobile_delay: int
+    absences: tuple[AbsenceSpan, ...]       # day-ordinal spans, in the file's order
+    rule: DeviceRule                        # devices when registered / not (routing.devices)
+    kind: int                               # what the rule needs from the live views (devices.kind_of)
+    mobile_variants: int                    # which variants ring the mobile (devices.mobile_variants)
     office: str                             # user/LOGIN@DOMAIN
     mobile: Optional[str]                   # sofia/gateway/GW/+7…, None without a mobile
     confirm: str                            # escaped confirmation variables, "" when off
-    both: tuple[tuple[str, int], ...]       # devices `all`: (("office", 0), ("mobile", mobile_delay))
     no_answer: Route
     no_answer_after: int
     off_hours: Route
@@ -87,6 +88,15 @@ class Group:
     skip_busy: bool
     members: tuple[Person, ...]
     no_answer: Route
+    # The members' logins, clocks, absences and devices.kind_of: columns read by every
+    # department call, so that it need not touch twenty Person objects.
+    logins: tuple[str, ...]
+    clocks: tuple[Clock, ...]
+    absences: tuple[tuple[AbsenceSpan, ...], ...]
+    kinds: tuple[int, ...]
+    needed: int                             # available members a call needs to know of (department.members_needed)
+    windows: tuple[tuple[int, int], ...]    # the strategy's (start, end) of each turn, for all members
+    bridges: dict = field(default_factory=dict, repr=False)     # ring steps' legs by who rings (routing.legs)
 
     @property
     def mailbox(self) -> str:
@@ -115,26 +125,28 @@ class RoutingIndex:
     caller_id: Optional[str]                 # the company's number for mobile legs
     mobile_caller_id: str                    # caller | company
     diversion: bool
-    memo: Memo = field(default_factory=Memo, compare=False, repr=False)   # bridges and final steps built so far
+    offsets: ZoneOffsets = field(compare=False, repr=False)                # shared with the clocks
+    working: WorkingHours = field(default_factory=WorkingHours, compare=False, repr=False)
+    legs: LegCache = field(default_factory=LegCache, compare=False, repr=False)
+    direct: Mapping[str, Destination] = field(default_factory=dict, repr=False)   # by extension, then login
+    employee_ids: frozenset[str] = frozenset()   # employees' extensions and logins (internal callers)
+    memo: Memo = field(default_factory=Memo, compare=False, repr=False)   # final steps, callers' variables
 
     def resolve(self, dialled: str) -> Optional[Destination]:
         """Extension, login, then company number in any dialled form."""
         number = dialled.strip()
-        entity = self.by_extension.get(number) or self.people.get(number)
-        if entity is not None:
-            return Destination(entity)
-        return self.dids.get(clean(number))
+        return self.direct.get(number) or self.dids.get(clean(number))
 
     def is_employee(self, caller: str) -> bool:
         """Whether a caller ID is one of ours: an employee's extension or login."""
-        entity = self.by_extension.get(caller)
-        return isinstance(entity, Person) or caller in self.people
+        return caller in self.employee_ids
 
 
 def build_index(snapshot: Snapshot) -> RoutingIndex:
     company = snapshot.company
+    offsets = ZoneOffsets()
     clocks: dict[object, Clock] = {}
-    people = {e.login: _person(e, snapshot, clocks) for e in snapshot.file.employees if e.login}
+    people = {e.login: _person(e, snapshot, clocks, offsets) for e in snapshot.file.employees if e.login}
     groups = {d.name: _group(d, people) for d in snapshot.file.departments}
     by_extension: dict[str, Entity] = {p.extension: p for p in people.values()}
     by_extension.update((g.extension, g) for g in groups.values())
@@ -145,14 +157,17 @@ def build_index(snapshot: Snapshot) -> RoutingIndex:
             continue                        # a dangling number: config checks report it
         for form in dialled_forms(e164):
             dids[form] = Destination(entity, e164)
+    direct = {login: Destination(p) for login, p in people.items()}
+    direct.update((extension, Destination(entity)) for extension, entity in by_extension.items())
+    employee_ids = frozenset(people).union(p.extension for p in people.values())
     return RoutingIndex(
-        people=people, by_extension=by_extension, groups=groups, dids=dids,
+        people=people, by_extension=by_extension, groups=groups, dids=dids, direct=direct, employee_ids=employee_ids,
         company_zone=snapshot.zone_of(None), gateway=company.gateway,
         max_forwards=company.max_forwards, caller_id=company.caller_id,
-        mobile_caller_id=company.mobile_caller_id, diversion=company.diversion)
+        mobile_caller_id=company.mobile_caller_id, diversion=company.diversion, offsets=offsets)
 
 
-def _person(e: Employee, snapshot: Snapshot, clocks: dict[object, Clock]) -> Person:
+def _person(e: Employee, snapshot: Snapshot, clocks: dict[object, Clock], offsets: ZoneOffsets) -> Person:
     r = e.reception
     company = snapshot.company
     zone = snapshot.zone_of(e)
@@ -160,15 +175,15 @@ def _person(e: Employee, snapshot: Snapshot, clocks: dict[object, Clock]) -> Per
     clock = clocks.get((zone.key, week))
     if clock is None:
         calendar = None if week is None else WorkCalendar.build(week, company.holidays, company.workdays)
-        clock = clocks[(zone.key, week)] = Clock(zone, calendar)
+        clock = clocks[(zone.key, week)] = Clock(zone, calendar, offsets)
     mobile = dialstring.mobile_endpoint(company.gateway, e.mobile) if e.mobile else None
+    rule = rule_for(r.devices, mobile is not None, r.mobile_delay)
     return Person(
         login=e.login, name=e.name, extension=e.extension, ref=f"employee:{e.login}",
-        clock=clock, absences=r.absences,
-        devices=r.devices, mobile_delay=r.mobile_delay,
+        clock=clock, absences=absence_spans(r.absences),
+        rule=rule, kind=kind_of(rule, mobile is not None), mobile_variants=mobile_variants(rule, mobile is not None),
         office=dialstring.office_endpoint(e.login, company.domain), mobile=mobile,
         confirm=dialstring.confirm_variables(CONFIRM_FILE) if r.mobile_confirm else "",
-        both=(("office", 0), ("mobile", r.mobile_delay)),
         no_answer=route_of(r.no_answer), no_answer_after=r.no_answer.after, off_hours=route_of(r.off_hours))
 
 
@@ -177,7 +192,11 @@ def _group(d: Department, people: Mapping[str, Person]) -> Group:
     return Group(
         name=d.name, extension=d.extension, ref=f"department:{d.name}", strategy=d.strategy,
         member_timeout=d.member_timeout, timeout=d.timeout, skip_busy=d.skip_busy,
-        members=members, no_answer=route_of(d.no_answer))
+        members=members, no_answer=route_of(d.no_answer),
+        logins=tuple(m.login for m in members), clocks=tuple(m.clock for m in members),
+        absences=tuple(m.absences for m in members), kinds=tuple(m.kind for m in members),
+        needed=members_needed(d.strategy, len(members), d.member_timeout, d.timeout),
+        windows=tuple(windows(d.strategy, len(members), d.member_timeout, d.timeout)))
 
 
 # --------------------------------------------------------------------------- cache

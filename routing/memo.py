@@ -1,14 +1,12 @@
 """A bounded memo for values that depend only on the snapshot and their key.
 
-A ring step's legs depend on who rings with which devices and on the company's
-settings, never on who calls (see routing.callerid), and final steps (voicemail,
-message, busy) on the rule alone; so a call reuses what an earlier call built, and a
-department called again with the same people available costs a lookup instead of
-building twenty legs.  The memo lives in the snapshot's routing index (a reload
-starts an empty one).  At its limit the oldest eighth is dropped, so patterns that
-never come back cannot grow it without bound, and no call pays for emptying it all
-at once.  It is a dict (which keeps insertion order) so that lookups are the
-built-in `dict.get`.
+Final steps (voicemail, message, busy) depend on the rule alone, a person's legs in
+a turn on their devices and the company's settings, never on who calls (see
+routing.callerid and routing.legs); so a call reuses what an earlier call built.
+Memos live in the snapshot's routing index (a reload starts empty ones).  At its
+limit the oldest eighth is dropped, so patterns that never come back cannot grow it
+without bound, and no call pays for emptying it all at once.  It is a dict (which
+keeps insertion order) so that lookups are the built-in `dict.get`.
 """
 from __future__ import annotations
 

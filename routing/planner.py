@@ -10,6 +10,7 @@ import datetime as dt
 
 from config.snapshot import Snapshot
 from routing.index import Group, index_for
+from routing.localtime import utc_seconds
 from routing.types import ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Overrides, Plan, Presence, Rotation, Step
 from routing.values import new_plan
 from routing.walk import Walk
@@ -19,22 +20,30 @@ _UNKNOWN = (Step(action="hangup", cause="UNALLOCATED_NUMBER", reason="unknown_nu
 
 def plan(call: Call, snapshot: Snapshot, now: dt.datetime, presence: Presence = ASSUME_AVAILABLE,
          rotation: Rotation = NO_ROTATION, overrides: Overrides = NO_OVERRIDES) -> Plan:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("plan() needs an aware datetime, got a naive one")
+    seconds = _utc_seconds(now)
     index = index_for(snapshot)
-    internal = index.is_employee(call.caller)
+    internal = call.caller in index.employee_ids               # index.is_employee, inlined
     destination = index.resolve(call.destination)
     if destination is None:
-        return new_plan(reason="unknown_number", target="", steps=_UNKNOWN, kind="unknown", internal=internal)
+        return new_plan("unknown_number", "", _UNKNOWN, "unknown", internal)
     entity = destination.entity
-    walk = Walk(index, call, internal, destination.did, now, presence, rotation, overrides, entity)
-    if isinstance(entity, Group):
+    walk = Walk(index, call, internal, destination.did, seconds, presence, rotation, overrides, entity)
+    if type(entity) is Group:
         reason = walk.department(entity, "department")
         kind = "department"
     else:
         reason = walk.person(entity, "direct")
         kind = "employee"
-    return new_plan(reason=reason, target=entity.ref, steps=tuple(walk.steps), kind=kind, internal=internal)
+    return new_plan(reason, entity.ref, tuple(walk.steps), kind, internal)
+
+
+def _utc_seconds(now: dt.datetime) -> int:
+    if now.tzinfo is not None:
+        try:
+            return utc_seconds(now)
+        except TypeError:                    # a tzinfo without an offset: naive after all
+            pass
+    raise ValueError("plan() needs an aware datetime, got a naive one")
 
 
 def prepare(snapshot: Snapshot) -> None:

@@ -17,9 +17,12 @@ it, intervals may cross midnight and nothing is rounded.
   changes need no special case: a wall-clock hour skipped in spring simply never
   occurs, one repeated in autumn is inside or outside twice.
 
-For speed a calendar keeps, for the last few dates asked about, the day's working
+For speed a calendar keeps, for the last few days asked about, the day's working
 minutes as the bits of one integer (its own intervals plus the previous day's that
-run past midnight): a call then costs a dict lookup and a shift.
+run past midnight): a question then costs a dict lookup and a shift.  Routing asks
+with the day as an ordinal and the minute of the day (routing.localtime,
+routing.clock); a kept day is keyed by its ordinal, so it can never answer for
+another day.
 """
 from __future__ import annotations
 
@@ -46,7 +49,7 @@ class WorkCalendar:
     holidays: frozenset[dt.date]
     workdays: frozenset[dt.date]             # extra working days (transferred Saturdays)
     extra_day: DayIntervals                  # what an extra working day works
-    _minutes: dict[dt.date, int] = field(default_factory=dict, repr=False)   # working minutes by date
+    _minutes: dict[int, int] = field(default_factory=dict, repr=False)   # working minutes by day ordinal
 
     @classmethod
     def build(cls, week: Iterable[Iterable[object]], holidays: Iterable[dt.date] = (),
@@ -69,15 +72,23 @@ class WorkCalendar:
 
     def is_working(self, local: dt.datetime) -> bool:
         """Whether `local` (wall-clock time in the schedule's zone) is inside an interval."""
-        day = local.date()
+        return self.works(local.toordinal(), local.hour * 60 + local.minute)
+
+    def works(self, day: int, minute: int) -> bool:
+        """Whether minute `minute` of the day with ordinal `day` (local) is inside an interval."""
+        return (self.minutes_on(day) >> minute) & 1 == 1
+
+    def minutes_on(self, day: int) -> int:
+        """The worked minutes of the day with ordinal `day`, as bits (see _working_minutes)."""
         minutes = self._minutes.get(day)
         if minutes is None:
             minutes = self._working_minutes(day)
-        return (minutes >> (local.hour * 60 + local.minute)) & 1 == 1
+        return minutes
 
-    def _working_minutes(self, day: dt.date) -> int:
-        """Bit m is set when minute m of `day` is worked: the day's own intervals up to
-        midnight, and the part after midnight of the previous day's."""
+    def _working_minutes(self, ordinal: int) -> int:
+        """Bit m is set when minute m of the day `ordinal` is worked: the day's own
+        intervals up to midnight, and the part after midnight of the previous day's."""
+        day = dt.date.fromordinal(ordinal)
         minutes = 0
         for start, end in self.intervals_on(day):
             minutes |= _bits(start, min(end, MINUTES_PER_DAY))
@@ -86,7 +97,7 @@ class WorkCalendar:
                 minutes |= _bits(max(start, MINUTES_PER_DAY) - MINUTES_PER_DAY, end - MINUTES_PER_DAY)
         if len(self._minutes) >= _REMEMBERED_DAYS:
             self._minutes.clear()
-        self._minutes[day] = minutes
+        self._minutes[ordinal] = minutes
         return minutes
 
 

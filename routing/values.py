@@ -29,7 +29,6 @@ def _defaults(cls: type) -> dict[str, Any]:
 
 
 _STEP = _defaults(Step)
-_PLAN = _defaults(Plan)
 
 
 def new_leg(device: str, login: str, delay: int, timeout: int, dial: str, confirm: bool = False) -> Leg:
@@ -52,9 +51,27 @@ def new_step(**values: Any) -> Step:
     return step
 
 
-def new_plan(**values: Any) -> Plan:
+def new_plan(reason: str, target: str, steps: tuple[Step, ...] = (), kind: str = "employee",
+             internal: bool = False) -> Plan:
     plan = _new(Plan)
     attrs = plan.__dict__
-    attrs.update(_PLAN)
-    attrs.update(values)
+    attrs["reason"] = reason
+    attrs["target"] = target
+    attrs["steps"] = steps
+    attrs["kind"] = kind
+    attrs["internal"] = internal
     return plan
+
+
+def ring_step(legs: tuple[Leg, ...], timeout: int, dial: str, reason: str, target: str) -> Step:
+    """A ring step (the one built for every call that rings), without keyword arguments."""
+    step = _new(Step)
+    attrs = step.__dict__
+    attrs.update(_STEP)
+    attrs["action"] = "ring"
+    attrs["legs"] = legs
+    attrs["timeout"] = timeout
+    attrs["dial"] = dial
+    attrs["reason"] = reason
+    attrs["target"] = target
+    return step

@@ -132,6 +132,13 @@ def test_rotation_helpers():
     assert longest_idle(["a", "b", "c"], {"a": aware, "b": naive}.get) == ["c", "b", "a"]
 
 
+def test_longest_idle_ties_keep_the_department_order_whatever_the_zone():
+    utc = dt.datetime(2026, 12, 15, 7, 0, tzinfo=dt.timezone.utc)
+    same = {"a": utc, "b": utc.astimezone(MSK), "c": utc.replace(tzinfo=None), "d": utc - dt.timedelta(microseconds=1)}
+    assert longest_idle(["a", "b", "c", "d", "e"], same.get) == ["e", "d", "a", "b", "c"]
+    assert longest_idle(["c", "b", "a"], same.get) == ["c", "b", "a"]
+
+
 # --------------------------------------------------------------------------- who is skipped
 
 NIGHT = at(2026, 12, 15, 22, 0)

@@ -123,6 +123,14 @@ def test_a_naive_time_is_refused():
         call(only_ivan(), "201", now=dt.datetime(2026, 12, 15, 10, 0))
 
 
+def test_a_time_zone_without_an_offset_is_refused():
+    class Unknown(dt.tzinfo):
+        def utcoffset(self, when):
+            return None
+    with pytest.raises(ValueError):
+        call(only_ivan(), "201", now=dt.datetime(2026, 12, 15, 10, 0, tzinfo=Unknown()))
+
+
 # --------------------------------------------------------------------------- absences
 
 VACATION = {"from": "2026-12-14", "to": "2026-12-18", "reason": "vacation",

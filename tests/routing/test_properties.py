@@ -7,61 +7,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from routing import dialstring
 from routing.absence import current_absence
 from routing.schedule import WorkCalendar
-from tests.routing.builders import Devices, Switches, Turns, call, company
-
-LOGINS = [f"e{i}" for i in range(6)]
-DEPARTMENTS = ["d0", "d1"]
-ZONES = [None, "Europe/Berlin", "Asia/Vladivostok"]
-SCHEDULES = [None, {"mon-fri": ["09:00-18:00"]}, {"mon-fri": ["09:00-13:00", "14:00-18:00"]},
-             {"mon-thu": ["22:00-06:00"], "sat-sun": ["10:00-24:00"]}]
-HOLIDAYS = ["2026-01-01", "2026-03-09", "2026-05-01", "2026-12-31"]
-
-
-def targets(people: int, departments: int):
-    return st.one_of(
-        st.just({}), st.just({"voicemail": True}), st.just({"message": "m.wav"}), st.just({"hangup": True}),
-        st.sampled_from(LOGINS[:people]).map(lambda login: {"employee": login}),
-        *([st.sampled_from(DEPARTMENTS[:departments]).map(lambda name: {"department": name})] if departments else []))
-
-
-@st.composite
-def companies(draw):
-    people = draw(st.integers(2, 6))
-    departments = draw(st.integers(0, 2))
-    day = st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-    employees = []
-    for i in range(people):
-        absences = []
-        if draw(st.booleans()):
-            start = draw(day)
-            end = draw(st.one_of(st.none(), st.integers(0, 20).map(lambda n: start + dt.timedelta(days=n))))
-            absences.append({"from": start.isoformat(), "to": end.isoformat() if end else None,
-                             "forward": draw(targets(people, departments)) or {"voicemail": True}})
-        reception = {"devices": draw(st.sampled_from(["office", "mobile", "all"])),
-                     "mobile_delay": draw(st.integers(0, 40)),
-                     "mobile_confirm": draw(st.booleans()),
-                     "no_answer": {"after": draw(st.integers(0, 90)), **draw(targets(people, departments))},
-                     "off_hours": draw(targets(people, departments)) or {"voicemail": True},
-                     "absences": absences}
-        schedule, zone = draw(st.sampled_from(SCHEDULES)), draw(st.sampled_from(ZONES))
-        if schedule:
-            reception["schedule"] = schedule
-        if zone:
-            reception["timezone"] = zone
-        person = {"name": f"E {i}", "login": LOGINS[i], "extension": str(201 + i), "reception": reception}
-        if draw(st.booleans()):
-            person["mobile"] = f"+7916{i:07d}"
-        employees.append(person)
-    groups = [{"name": DEPARTMENTS[d], "extension": str(500 + d),
-               "members": draw(st.lists(st.sampled_from(LOGINS[:people]), unique=True, max_size=people)),
-               "strategy": draw(st.sampled_from(["simultaneous", "sequential", "cascade", "round_robin",
-                                                 "longest_idle"])),
-               "member_timeout": draw(st.integers(1, 40)), "timeout": draw(st.integers(1, 120)),
-               "skip_busy": draw(st.booleans()), "no_answer": draw(targets(people, departments)) or {"voicemail": True}}
-              for d in range(departments)]
-    return company(employees, groups, max_forwards=draw(st.integers(0, 4)), holidays=HOLIDAYS,
-                   workdays=["2026-12-26"])
-
+from tests.routing.builders import Devices, Switches, Turns, call
+from tests.routing.generate import LOGINS, companies
 
 @st.composite
 def situations(draw):
