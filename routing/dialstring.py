@@ -16,8 +16,13 @@ FreeSWITCH quirks these functions encode:
   `leg_timeout=15`.
 - `leg_delay_start` does nothing when the bridge has a single leg, and when every
   started leg has failed the delayed ones start at once.
-- without `originate_timeout` a bridge ends after 60 s whatever its legs say, so the
-  step's length is always given call-wide.
+- without `originate_timeout` a bridge ends after 60 s whatever its legs say, so it
+  is always given call-wide, one second longer than the step: FreeSWITCH checks it
+  in whole seconds and fires it up to a second early (6 s fired at 5.97 s in the
+  captured transcript), while `leg_timeout` fires just after its second (20 s at
+  20.2–20.9 s).  Given as the step's length it would cut every step short and end
+  the legs as NO_ANSWER; one second longer, the legs' own timers end the step, and
+  the caller waits what the admin configured.
 - `ignore_early_media=true` whenever a mobile leg rings: a mobile network's early
   media ("the subscriber is unavailable…") would otherwise be bridged to the caller
   and end the other legs.  (The caller then hears the ringback the A-leg's
@@ -75,12 +80,13 @@ def bridge(legs: Sequence[str], timeout: int, mobile: bool, call_vars: str = "")
 
 
 def bridge_prefix(timeout: int, mobile: bool, call_vars: str = "") -> str:
-    """The call-wide `{...}` block of a bridge."""
+    """The call-wide `{...}` block of a bridge (see the module docstring for the +1)."""
+    limit = timeout + 1
     if not mobile:
-        return f"{{originate_timeout={timeout}}}"
+        return f"{{originate_timeout={limit}}}"
     if call_vars:
-        return f"{{originate_timeout={timeout},ignore_early_media=true,{call_vars}}}"
-    return f"{{originate_timeout={timeout},ignore_early_media=true}}"
+        return f"{{originate_timeout={limit},ignore_early_media=true,{call_vars}}}"
+    return f"{{originate_timeout={limit},ignore_early_media=true}}"
 
 
 def mobile_variables(caller_id: Optional[str], diversion: Optional[str]) -> str:

@@ -21,7 +21,7 @@ def test_a_forwarded_call_is_recorded_with_its_path(h):
     assert [(leg.device, leg.login, leg.delay, leg.timeout) for leg in first.legs] == [
         ("office", "ivan.petrov", 0, 20), ("mobile", "ivan.petrov", 5, 15)]
     assert IVAN_MOBILE in first.legs[1].dial
-    assert first.disposition == "NO_ANSWER" and first.answered_by == ""
+    assert first.disposition == "ALLOTTED_TIMEOUT" and first.answered_by == ""    # two legs ran out of leg_timeout
     assert (second.action, second.target, second.reason) == ("ring", "employee:anna.smirnova", "no_answer")
     assert (second.disposition, second.answered_by) == ("SUCCESS", "anna.smirnova")
     assert first.started <= first.ended <= second.started <= second.ended

@@ -46,7 +46,7 @@ def test_json_for_a_company_number(capsys):
     assert (ring["action"], ring["timeout"]) == ("ring", 30)
     assert [(leg["device"], leg["login"], leg["delay"], leg["timeout"]) for leg in ring["legs"]] == [
         ("office", "ivan.petrov", 0, 15), ("mobile", "ivan.petrov", 5, 10), ("office", "anna.smirnova", 15, 15)]
-    assert ring["dial"] == ("{originate_timeout=30,ignore_early_media=true,origination_caller_id_number=+79035550000}"
+    assert ring["dial"] == ("{originate_timeout=31,ignore_early_media=true,origination_caller_id_number=+79035550000}"
                            "[leg_timeout=15]user/ivan.petrov@pbx.romashka.local,"
                            "[leg_timeout=10,leg_delay_start=5]sofia/gateway/trunk/+79161234567,"
                            "[leg_timeout=15,leg_delay_start=15]user/anna.smirnova@pbx.romashka.local")

@@ -9,7 +9,7 @@ from tests.routing.builders import (MSK, Devices, Switches, Turns, at, call, com
 
 D = "pbx.romashka.local"
 # The caller's own number, shown on the mobiles: call-wide, as every leg shows it anyway.
-HEAD = "{originate_timeout=25,ignore_early_media=true,origination_caller_id_number=+79035550000}"
+HEAD = "{originate_timeout=26,ignore_early_media=true,origination_caller_id_number=+79035550000}"
 MOBILE_B = "sofia/gateway/trunk/+79161110002"
 MOBILE_C = "sofia/gateway/trunk/+79161110003"
 

@@ -25,21 +25,21 @@ def test_leg_variables(timeout, delay, extra, expected):
 def test_bridge_bounds_the_whole_step_and_joins_legs_to_ring_together():
     legs = ["[leg_timeout=20]user/a@d", "[leg_timeout=20]user/b@d"]
     assert dialstring.bridge(legs, 20, mobile=False) == \
-        "{originate_timeout=20}[leg_timeout=20]user/a@d,[leg_timeout=20]user/b@d"
+        "{originate_timeout=21}[leg_timeout=20]user/a@d,[leg_timeout=20]user/b@d"
 
 
 def test_bridge_with_a_mobile_leg_ignores_early_media():
     legs = ["[leg_timeout=20]user/a@d", "[leg_timeout=15,leg_delay_start=5]sofia/gateway/trunk/+79161234567"]
     assert dialstring.bridge(legs, 20, mobile=True) == (
-        "{originate_timeout=20,ignore_early_media=true}"
+        "{originate_timeout=21,ignore_early_media=true}"
         "[leg_timeout=20]user/a@d,[leg_timeout=15,leg_delay_start=5]sofia/gateway/trunk/+79161234567")
 
 
 def test_call_wide_variables_come_with_a_mobile_leg_only():
     legs = ["[leg_timeout=20]sofia/gateway/trunk/+79161234567"]
     assert dialstring.bridge(legs, 20, True, "origination_caller_id_number=+79035550000") == (
-        "{originate_timeout=20,ignore_early_media=true,origination_caller_id_number=+79035550000}" + legs[0])
-    assert dialstring.bridge_prefix(20, False, "origination_caller_id_number=+79035550000") == "{originate_timeout=20}"
+        "{originate_timeout=21,ignore_early_media=true,origination_caller_id_number=+79035550000}" + legs[0])
+    assert dialstring.bridge_prefix(20, False, "origination_caller_id_number=+79035550000") == "{originate_timeout=21}"
 
 
 @pytest.mark.parametrize("value, expected", [

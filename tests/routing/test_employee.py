@@ -28,7 +28,7 @@ def test_office_devices_ring_for_the_whole_wait_then_the_caller_hears_busy():
     plan = call(only_ivan(), "201")
     assert plan.reason == "working" and plan.target == "employee:ivan.petrov" and plan.kind == "employee"
     ring = plan.steps[0]
-    assert ring.dial == f"{{originate_timeout=120}}[leg_timeout=120]user/ivan.petrov@{DOMAIN}"
+    assert ring.dial == f"{{originate_timeout=121}}[leg_timeout=120]user/ivan.petrov@{DOMAIN}"
     assert ring.timeout == 120 and ring.reason == "direct"
     assert path(plan)[1:] == [("hangup", "no_answer", "USER_BUSY")]
 
@@ -37,7 +37,7 @@ def test_all_devices_the_mobile_joins_after_its_delay_and_both_stop_together():
     plan = call(only_ivan(devices="all", mobile_delay=5, no_answer={"after": 20}), "201")
     assert rung(plan) == [("ivan.petrov", "office", 0, 20), ("ivan.petrov", "mobile", 5, 15)]
     assert plan.steps[0].dial == (
-        "{originate_timeout=20,ignore_early_media=true,origination_caller_id_number=+79035550000}"
+        "{originate_timeout=21,ignore_early_media=true,origination_caller_id_number=+79035550000}"
         f"[leg_timeout=20]user/ivan.petrov@{DOMAIN},"
         "[leg_timeout=15,leg_delay_start=5]sofia/gateway/trunk/+79161234567")
 
@@ -236,7 +236,7 @@ def test_the_mobile_shows_the_callers_own_number(caller, shown):
     """Set call-wide: the desk phones show the caller's number anyway."""
     snapshot = company([ivan(devices="all"), employee("anna.smirnova", "202")], caller_id="+74951234567")
     plan = call(snapshot, "201", caller=caller)
-    assert ring_dial(plan).startswith(f"{{originate_timeout=120,ignore_early_media=true,"
+    assert ring_dial(plan).startswith(f"{{originate_timeout=121,ignore_early_media=true,"
                                       f"origination_caller_id_number={shown}}}")
     assert "origination_caller_id_number" not in mobile_dial(plan)
 
@@ -263,7 +263,7 @@ def test_no_company_number_and_an_internal_caller_leaves_the_caller_id_to_freesw
 
 def test_an_office_only_bridge_carries_no_caller_id():
     snapshot = company([employee("anna.smirnova", "202")])
-    assert ring_dial(call(snapshot, "202")) == "{originate_timeout=120}[leg_timeout=120]user/anna.smirnova@pbx.romashka.local"
+    assert ring_dial(call(snapshot, "202")) == "{originate_timeout=121}[leg_timeout=120]user/anna.smirnova@pbx.romashka.local"
 
 
 def test_diversion_names_the_company_number_the_call_came_in_on():
