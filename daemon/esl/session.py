@@ -252,13 +252,10 @@ class CallSession(OutboundSession):
         failure: Optional[BaseException] = None
         try:
             while not self.closed.is_set():
-                data = self.sock.recv(RECV_SIZE)
-                if not data:
+                if not self._receive_segment():
                     if self._parser.buffered:
                         failure = ProtocolError(f"connection closed inside a frame ({self._parser.buffered} bytes)")
                     break
-                for frame in self._parser.feed(data):
-                    self._dispatch(frame)
         except ProtocolError as exc:
             failure = exc
         except OSError as exc:
@@ -270,6 +267,20 @@ class CallSession(OutboundSession):
             if failure is not None:
                 log.warning("ESL connection dropped", extra={"uuid": self.uuid, "error": str(failure)})
             self._finish(failure)
+
+    def _receive_segment(self) -> bool:
+        """Read one segment and dispatch the frames it completes; False at EOF.
+
+        A method of its own so that the segment and its frames are released before
+        the next recv() waits: a call held for an hour would otherwise keep its last
+        ~30 KB of events alive, 60 MB for 2,000 held calls.
+        """
+        data = self.sock.recv(RECV_SIZE)
+        if not data:
+            return False
+        for frame in self._parser.feed(data):
+            self._dispatch(frame)
+        return True
 
     def _dispatch(self, frame: Frame) -> None:
         kind = frame.content_type

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
+from time import perf_counter
 from typing import TYPE_CHECKING
 
 import gevent
@@ -334,6 +335,7 @@ class CallFlow:
             log.debug("call %s: connect failed: %s", self.uuid, exc)
             sock.close()
             return None
+        self.call.socket_connected_at = perf_counter()
         sock.settimeout(None)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock

@@ -51,6 +51,10 @@ class CallRecord:
     parked: bool = False
     connected: bool = False                    # the daemon accepted the TCP connection
     ended_at: float | None = None
+    # Real-clock marks (time.perf_counter(), not sim time) for the bench's setup latency:
+    socket_connected_at: float | None = None   # the TCP connection to the daemon was established
+    connect_replied_at: float | None = None    # the channel data (reply to `connect`) was queued
+    first_bridge_at: float | None = None       # the segment holding the first `bridge` sendmsg arrived
     sent: bytearray = field(default_factory=bytearray)   # raw bytes the daemon sent (if kept)
     commands: list = field(default_factory=list)         # parsed commands (wire.Command, if kept)
     _done: gevent.event.Event = field(default_factory=gevent.event.Event, repr=False)

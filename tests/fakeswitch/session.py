@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from time import perf_counter
 from typing import TYPE_CHECKING
 
 from .encoding import command_reply, linger_notice, outbound_goodbye
@@ -153,6 +154,7 @@ class OutboundSession:
         verb = command.verb
         if verb == "connect":
             self.outbox.send(self.flow.channel_data_reply())
+            self.flow.call.connect_replied_at = perf_counter()
         elif verb == "myevents":
             self._my_events(command)
         elif verb == "linger":
@@ -207,6 +209,9 @@ class OutboundSession:
 
     def _sendmsg(self, command: Command) -> None:
         """Async mode: ``+OK`` at once, for a dead channel too; the message is queued."""
+        call = self.flow.call
+        if call.first_bridge_at is None and command.header("execute-app-name").lower() == "bridge":
+            call.first_bridge_at = self.reader.received_at
         if self.quirks.first_reply == PARK_FIRST:
             self.flow.ensure_parked()
         self.outbox.send(command_reply("+OK"))

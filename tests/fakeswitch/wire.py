@@ -11,6 +11,7 @@ import logging
 import os
 from collections import deque
 from dataclasses import dataclass, field
+from time import perf_counter
 
 import gevent
 from gevent import socket
@@ -52,6 +53,7 @@ class CommandReader:
         self._sock = sock
         self._buf = b""
         self._chunk = chunk
+        self.received_at = 0.0          # perf_counter() of the last segment read (the bench's marks)
 
     def _fill(self) -> bool:
         try:
@@ -60,6 +62,7 @@ class CommandReader:
             return False
         if not data:
             return False
+        self.received_at = perf_counter()
         self._buf += data
         return True
 
