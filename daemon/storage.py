@@ -20,6 +20,7 @@ from daemon.metrics import Metrics
 from routing.types import Plan
 from store.database import Store
 from store.migrate import SchemaError
+from store.offhub import off_hub
 from store.records import CallRecord
 from store.state import StoreState
 from store.writer import RecordWriter
@@ -64,7 +65,7 @@ class DaemonStore:
         """Mirror employees and departments in the background after a (re)load."""
         def sync() -> None:
             try:
-                self.store.sync_directory(snapshot)
+                off_hub(self.store, self.store.sync_directory, snapshot)
             except SQLAlchemyError as exc:
                 log.warning("directory not synced to the database (%s); the next reload retries",
                             str(exc).splitlines()[0])

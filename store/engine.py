@@ -34,7 +34,9 @@ def make_engine(url: URL, *, busy_timeout: float = 1.0, connect_timeout: int = 5
 
 
 def _sqlite_engine(url: URL, busy_timeout: float) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": busy_timeout})
+    # check_same_thread off: the daemon runs SQLite calls in gevent's native thread
+    # pool (store/offhub.py), so a pooled connection may serve several threads in turn.
+    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

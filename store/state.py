@@ -19,6 +19,7 @@ import gevent
 import gevent.event
 
 from store.database import Store
+from store.offhub import off_hub
 from store.runtime import OverrideState, RuntimeChanges, RuntimeState, check_kind
 from store.writer import Backoff, is_outage
 
@@ -108,7 +109,7 @@ class StoreState:
     def refresh_now(self) -> None:
         """Write pending changes, then re-read everything (raises when the database fails)."""
         self._flush()
-        fresh = self.store.read_runtime()
+        fresh = off_hub(self.store, self.store.read_runtime)
         # Changes made while the read was in progress are not in it yet.
         self._state = self._pending.overlay(fresh)
         self._refreshed.set()
@@ -123,7 +124,7 @@ class StoreState:
             return
         batch, self._pending = self._pending, RuntimeChanges()
         try:
-            self.store.apply_runtime(batch)
+            off_hub(self.store, self.store.apply_runtime, batch)
         except BaseException:
             self._pending.put_back(batch)
             raise

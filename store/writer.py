@@ -25,6 +25,7 @@ from sqlalchemy import exc as sa_exc
 from config.snapshot import Snapshot
 from daemon.metrics import Metrics
 from store.database import Store
+from store.offhub import off_hub
 from store.records import CallRecord
 from store.spool import Spool, encode
 
@@ -167,7 +168,7 @@ class RecordWriter:
     def _write(self, batch: list[CallRecord]) -> bool:
         """True when the batch is done with (written, or refused and set aside)."""
         try:
-            self.store.write_records(batch)
+            off_hub(self.store, self.store.write_records, batch)
             return True
         except Exception as exc:
             self.metrics.record_write_failures_total.inc()
