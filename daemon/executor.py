@@ -142,10 +142,10 @@ class PlanExecutor:
         if bridge.done.ready():
             result = self.disposition(bridge)
             self.state.step_ended(self.now(), result)
-            log.info("bridge not answered", extra={"uuid": self.channel.uuid, "disposition": result,
-                                                   "target": step.target})
             if result == cs.SUCCESS:
                 return self._talk(step), ""
+            log.info("bridge not answered", extra={"uuid": self.channel.uuid, "disposition": result,
+                                                   "target": step.target})
             if result == cs.ORIGINATOR_CANCEL:
                 return cs.ABANDONED, ""
             return "", result
