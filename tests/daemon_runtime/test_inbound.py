@@ -9,6 +9,7 @@ import socket
 from dataclasses import dataclass, field
 
 import gevent
+import gevent.event
 import pytest
 from gevent.server import StreamServer
 
@@ -192,9 +193,11 @@ def test_an_unreachable_switch_is_retried_with_growing_delays(caplog):
     (b"", "timed out"),                                        # accepts, then says nothing
 ])
 def test_a_peer_that_is_not_an_event_socket_is_reported(greeting, reason, caplog):
+    done = gevent.event.Event()
+
     def peer(sock, address):
         sock.sendall(greeting)
-        gevent.sleep(1)
+        done.wait(5)                                            # hold the connection open until the test ends
 
     server = StreamServer(("127.0.0.1", 0), peer)
     server.start()
@@ -204,6 +207,7 @@ def test_a_peer_that_is_not_an_event_socket_is_reported(greeting, reason, caplog
             harness.supervisor.start()
             wait_until(lambda: len(harness.delays) >= 1)
     finally:
+        done.set()
         harness.supervisor.stop()
         server.stop(timeout=0)
     assert f"FreeSWITCH ESL at 127.0.0.1:{server.server_port} unreachable ({reason})" in caplog.text
