@@ -89,7 +89,7 @@ class App:
             snapshot=self.config.current, now=now, metrics=self.metrics,
             presence=self.presence, settings=self.settings,
             records=self.store, rotation=self.store.state, overrides=self.store.state,
-            overrides_writer=self.store.state, on_answered=self.store.on_answered,
+            overrides_writer=self.store.state,
             on_routed=self.store.on_routed)
         routes = {DIRECTORY_PATH: make_directory_handler(
             self.config.current, self._a1_for, self.settings.directory_auth), **(routes or {})}

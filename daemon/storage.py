@@ -16,6 +16,7 @@ import gevent
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.snapshot import Snapshot
+from daemon.callstate import department_of
 from daemon.metrics import Metrics
 from routing.types import Plan
 from store.database import Store
@@ -85,24 +86,20 @@ class DaemonStore:
         """Advance the round-robin pointer of each round-robin department this call rings."""
         seen = set()
         for step in plan.steps:
-            name = step.target[len("department:"):] if step.target.startswith("department:") else None
-            if name is None or name in seen:
+            name = department_of(step)
+            if not name or name in seen:
                 continue
             seen.add(name)
             department = snapshot.departments.get(name)
             if department is not None and department.strategy == "round_robin":
                 self.state.advance_round_robin(name)
 
-    def on_answered(self, department: str, login: str) -> None:
-        """Remember the answer for longest-idle ordering."""
-        self.state.answered(login, department or None, self._now())
-
     def submit(self, record: CallRecord) -> None:
         """The daemon's record sink: queue the record, and count an answered call's end.
 
-        Longest idle orders members by when their last answered call *ended*;
-        `on_answered` runs at the answer, so without this a member who has just
-        hung up after an hour-long call would count as idle for that hour.
+        Longest idle orders members by when their last answered call *ended*, so the
+        rotation learns of an answer here, once per call, and not at the answer
+        (a member in a long call is skipped as busy meanwhile).
         """
         self.records.submit(record)
         if record.answered_by and record.ended is not None:
@@ -112,6 +109,6 @@ class DaemonStore:
 def _answering_department(record: CallRecord) -> Optional[str]:
     """The department whose step was answered, None for an employee's own step."""
     for step in record.steps:
-        if step.answered_by == record.answered_by and step.target.startswith("department:"):
-            return step.target[len("department:"):]
+        if step.answered_by == record.answered_by and department_of(step):
+            return department_of(step)
     return None
