@@ -30,7 +30,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import AbstractSet, Optional
 from zoneinfo import ZoneInfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -63,6 +63,12 @@ class Presence:
     def is_busy(self, login: str) -> bool:
         return login in self.busy
 
+    def unregistered_among(self, logins: frozenset[str]) -> AbstractSet[str]:
+        return logins & self.unregistered
+
+    def busy_among(self, logins: frozenset[str]) -> AbstractSet[str]:
+        return logins & self.busy
+
 
 @dataclass
 class Overrides:
@@ -74,6 +80,12 @@ class Overrides:
 
     def forward_to_mobile(self, login: str) -> bool:
         return login in self.to_mobile
+
+    def dnd_among(self, logins: frozenset[str]) -> AbstractSet[str]:
+        return logins & self.dnd_on
+
+    def forwarded_among(self, logins: frozenset[str]) -> AbstractSet[str]:
+        return logins & self.to_mobile
 
 
 class Rotation:

@@ -20,7 +20,6 @@ from typing import Callable, Optional, Sequence, TypeVar
 
 T = TypeVar("T")
 
-_NEVER = float("-inf")
 _EPOCH_NAIVE = dt.datetime(1970, 1, 1)
 _SECOND = dt.timedelta(seconds=1)
 
@@ -48,6 +47,16 @@ def members_needed(strategy: str, members: int, slot: int, total: int) -> int:
     return members
 
 
+def member_indices(bits: int) -> list[int]:
+    """The indices of the set bits of `bits`, lowest first (members in the department's order)."""
+    indices = []
+    while bits:
+        low = bits & -bits
+        indices.append(low.bit_length() - 1)
+        bits ^= low
+    return indices
+
+
 def round_robin(members: Sequence[T], start: int) -> list[T]:
     """Members starting at `start` modulo their number (the store counts calls, not members)."""
     if not members:
@@ -65,8 +74,19 @@ def longest_idle(members: Sequence[T], last_answered: Callable[[T], Optional[dt.
 def idle_order(members: Sequence[T], last_answered: Sequence[Optional[dt.datetime]]) -> list[T]:
     """longest_idle, given each member's last answered time.
 
-    Sorted on POSIX timestamps: comparing aware datetimes asks their time zones for
-    an offset at every comparison, dozens of times for one department."""
-    keys = [_NEVER if last is None else last.timestamp() if last.tzinfo is not None else (last - _EPOCH_NAIVE) / _SECOND
-            for last in last_answered]
-    return [members[i] for i in sorted(range(len(members)), key=keys.__getitem__)]
+    The store keeps these times in UTC, and aware datetimes with the same tzinfo
+    compare without asking it for offsets (other zones compare correctly, only
+    slower).  Naive times, taken as UTC, cannot be compared with aware ones: then
+    everything is sorted on POSIX timestamps."""
+    never = [i for i, last in enumerate(last_answered) if last is None]
+    ranked = [i for i, last in enumerate(last_answered) if last is not None]
+    try:
+        ranked.sort(key=last_answered.__getitem__)
+    except TypeError:
+        ranked.sort(key=lambda i: _timestamp(last_answered[i]))
+    ranked[:0] = never
+    return [members[i] for i in ranked]
+
+
+def _timestamp(last: dt.datetime) -> float:
+    return last.timestamp() if last.tzinfo is not None else (last - _EPOCH_NAIVE) / _SECOND

@@ -13,15 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import Optional
+from typing import Collection, Optional
 
 import gevent
 import gevent.event
 
+from routing.types import among
 from store.database import Store
 from store.offhub import off_hub
 from store.runtime import OverrideState, RuntimeChanges, RuntimeState, check_kind
-from store.writer import Backoff, is_outage
+from store.writer import GATHER, Backoff, is_outage
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,17 @@ NO_OVERRIDES = OverrideState()
 class StoreState:
     """Implements routing.types.Rotation and routing.types.Overrides."""
 
-    def __init__(self, store: Store, *, refresh_interval: float = 1.0, retry_max: float = 30.0):
+    def __init__(self, store: Store, *, refresh_interval: float = 1.0, retry_max: float = 30.0,
+                 gather: float = GATHER):
         self.store = store
         self.refresh_interval = refresh_interval
+        self.gather = gather            # seconds a change waits for others to share its transaction
         self._state = RuntimeState()
         self._pending = RuntimeChanges()
         self._backoff = Backoff(min(0.5, refresh_interval), retry_max)
         self._wake = gevent.event.Event()
         self._refreshed = gevent.event.Event()
+        self._stop_signal = gevent.event.Event()
         self._stopping = False
         self._greenlet: Optional[gevent.Greenlet] = None
 
@@ -56,6 +60,7 @@ class StoreState:
     def stop(self, timeout: float = 5.0) -> None:
         """Write pending changes if the database allows within `timeout`, then stop."""
         self._stopping = True
+        self._stop_signal.set()
         self._wake.set()
         if self._greenlet is not None:
             self._greenlet.join(timeout)
@@ -76,6 +81,14 @@ class StoreState:
 
     def dnd(self, login: str) -> bool:
         return self._state.overrides.get(login, NO_OVERRIDES).dnd
+
+    def forwarded_among(self, logins: frozenset[str]) -> Collection[str]:
+        overrides = self._state.overrides
+        return [login for login in among(logins, overrides) if overrides[login].forward_to_mobile]
+
+    def dnd_among(self, logins: frozenset[str]) -> Collection[str]:
+        overrides = self._state.overrides
+        return [login for login in among(logins, overrides) if overrides[login].dnd]
 
     def override(self, login: str) -> OverrideState:
         return self._state.overrides.get(login, NO_OVERRIDES)
@@ -134,6 +147,7 @@ class StoreState:
         healthy = True
         while not self._stopping:
             if self._wake.wait(max(0.0, next_refresh - time.monotonic())):
+                self._gather(next_refresh)
                 self._wake.clear()
             due = self._stopping or time.monotonic() >= next_refresh
             if not healthy and not due:
@@ -151,6 +165,17 @@ class StoreState:
                 healthy = False
                 next_refresh = time.monotonic() + self._backoff.next()
         self._final_flush()
+
+    def _gather(self, next_refresh: float) -> None:
+        """Let the changes of a burst of calls pile up (not past the next refresh, nor a stop).
+
+        Each flush is a transaction on a pool thread: one per answered call cost
+        ~0.6 ms of CPU per call at 200 calls/s.  Reads here see a change at once;
+        only other nodes see it up to `gather` seconds later.
+        """
+        delay = min(self.gather, next_refresh - time.monotonic())
+        if delay > 0 and not self._stopping:
+            self._stop_signal.wait(delay)
 
     def _final_flush(self) -> None:
         try:
