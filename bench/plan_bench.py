@@ -151,6 +151,13 @@ def moments(rng: random.Random, count: int) -> list[dt.datetime]:
     return out
 
 
+def day_moments(rng: random.Random, count: int, day: int) -> list[dt.datetime]:
+    """In time order through the working day `day` (0: the Monday of START), 08:00-20:00."""
+    first = START + dt.timedelta(days=day % 7, hours=8)
+    offsets = sorted(rng.randrange(12 * 3600) for _ in range(count))
+    return [(first + dt.timedelta(seconds=offset)).astimezone(dt.timezone.utc) for offset in offsets]
+
+
 @dataclass
 class Workload:
     """One run's calls and the live views they see."""
@@ -158,16 +165,45 @@ class Workload:
     presence: Presence
     overrides: Overrides
     rotation: Rotation
+    drift: Optional[Drift] = None            # the day workload: live state changing between calls
 
 
-def workload(snapshot: Snapshot, calls: int, rng: random.Random) -> Workload:
+class Drift:
+    """Between two calls of a day, the live state moves on as a PBX's does: a few
+    phones start or end a call (about 10 % busy at any time), now and then one
+    registers or unregisters (about 10 % unregistered); overrides stay."""
+    def __init__(self, logins: list[str], presence: Presence, rng: random.Random):
+        self.logins, self.rng = logins, rng
+        presence.busy, presence.unregistered = set(presence.busy), set(presence.unregistered)
+        self.presence = presence
+
+    def step(self) -> None:
+        for _ in range(2):
+            self._flip(self.presence.busy)
+        if self.rng.random() < 0.05:
+            self._flip(self.presence.unregistered)
+
+    def _flip(self, members: set[str]) -> None:
+        """One random login leaves `members` if in it, else joins it one time in nine."""
+        login = self.rng.choice(self.logins)
+        if login in members:
+            members.discard(login)
+        elif self.rng.random() < 1 / 9:
+            members.add(login)
+
+
+def workload(snapshot: Snapshot, calls: int, rng: random.Random, day: Optional[int] = None) -> Workload:
+    """The scattered workload (times over a week, live state drawn anew), or with `day`
+    the calls of one working day in time order with the live state drifting."""
     logins = sorted(snapshot.by_login)
     presence = Presence(sample(logins, rng, 0.10), sample(logins, rng, 0.10))
     overrides = Overrides(sample(logins, rng, 0.02), sample(logins, rng, 0.03))
     rotation = Rotation(logins, rng)
+    times = moments(rng, calls) if day is None else day_moments(rng, calls, day)
     work = [(Call(destination=to, caller=caller), now) for to, caller, now in
-            zip(destinations(snapshot, rng, calls), callers(snapshot, rng, calls), moments(rng, calls))]
-    return Workload(work, presence, overrides, rotation)
+            zip(destinations(snapshot, rng, calls), callers(snapshot, rng, calls), times)]
+    drift = None if day is None else Drift(logins, presence, rng)
+    return Workload(work, presence, overrides, rotation, drift)
 
 
 @dataclass
@@ -187,7 +223,10 @@ def run_once(snapshot: Snapshot, load: Workload) -> Timings:
     presence, overrides, rotation = load.presence, load.overrides, load.rotation
     wall_clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
     before = [s["collections"] for s in gc.get_stats()]
+    drift = load.drift.step if load.drift is not None else None
     for c, now in load.calls:
+        if drift is not None:
+            drift()
         c0 = cpu_clock()
         t0 = wall_clock()
         result = plan(c, snapshot, now, presence, rotation, overrides)
@@ -229,6 +268,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workload", choices=("both", "scattered", "day"), default="both",
+                        help="scattered: times over a week and live state drawn anew each run; "
+                             "day: each run one working day in time order, live state drifting")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -240,7 +282,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"company: {len(file.employees)} employees, {len(file.departments)} departments, "
           f"{len(file.company.numbers)} numbers; file loaded in {t1 - t0:.2f} s, "
           f"routing index built in {t2 - t1:.2f} s")
-    loads = [workload(snapshot, args.calls, random.Random(args.seed * 1000 + run)) for run in range(args.runs)]
+    kinds = ("scattered", "day") if args.workload == "both" else (args.workload,)
+    for kind in kinds:
+        snapshot = Snapshot.build(snapshot.file)         # a fresh routing index: nothing kept from the other workload
+        prepare(snapshot)
+        loads = [workload(snapshot, args.calls, random.Random(args.seed * 1000 + run),
+                          day=run if kind == "day" else None) for run in range(args.runs)]
+        print(f"\n{kind} workload")
+        measure(snapshot, loads)
+    return 0
+
+
+def measure(snapshot: Snapshot, loads: list[Workload]) -> None:
     # As the daemon does after loading a snapshot and preparing its routing index
     # (daemon/config_reload.py): the config's objects live as long as the snapshot, so
     # the collector should not rescan them.  The benchmark's own calls are frozen with
@@ -251,11 +304,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     gc.freeze()
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores: above ~0.5, other work competes for them)")
     results = [report(run + 1, run_once(snapshot, load)) for run, load in enumerate(loads)]
-    if args.runs > 1:
+    if len(results) > 1:
         for i, label in enumerate(("p50 over runs", "p99 over runs", "on-CPU p50 over runs", "on-CPU p99 over runs")):
             spread(label, [r[i] for r in results])
     print(f"load average after: {os.getloadavg()[0]:.2f}")
-    return 0
+    gc.unfreeze()
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ class LegCache:
         key = (p, variant, start, end, call_extra)
         found = self._fragments.get(key)
         if found is None:
-            extra = dialstring.join_variables(call_extra, p.confirm)
+            extra = dialstring.join_variables(call_extra, p.confirm) if p.confirm else call_extra
             found = self._fragments.put(key, build(p, turn_devices(p, variant), start, end, extra))
         return found
 
@@ -101,15 +101,29 @@ class LegCache:
         return found
 
     def _join(self, g: Group, rung: tuple[int, ...], call_extra: str) -> Fragment:
-        fragment, members = self.fragment, g.members
-        parts = [fragment(members[turn // VARIANTS], turn % VARIANTS, start, end, call_extra)
-                 for turn, (start, end) in zip(rung, g.windows)]
-        legs = tuple(leg for part in parts for leg in part.legs)
-        dial = ",".join([part.dial for part in parts])
-        timeout = max([part.end for part in parts], default=0)
-        mobile = any([part.mobile for part in parts])
-        whole = "" if mobile else dialstring.bridge_prefix(timeout, False) + dial
-        return Fragment(legs, dial, timeout, mobile, whole)
+        """The rung members' legs, each in its window, as one bridge (every call that
+        finds its department in a new state builds one: the loop is `fragment`'s
+        lookup, inlined)."""
+        get, members = self._fragments.get, g.members
+        legs: list[Leg] = []
+        dials: list[str] = []
+        end, mobile = 0, False
+        for turn, (start, stop) in zip(rung, g.windows):
+            p = members[turn // VARIANTS]
+            variant = turn % VARIANTS
+            part = get((p, variant, start, stop, call_extra if (p.mobile_variants >> variant) & 1 else ""))
+            if part is None:
+                part = self.fragment(p, variant, start, stop, call_extra)
+            part_legs, dial, part_end, part_mobile, _ = part
+            if dial:
+                legs += part_legs
+                dials.append(dial)
+                if part_end > end:
+                    end = part_end
+                mobile = mobile or part_mobile
+        dial = ",".join(dials)
+        whole = "" if mobile else dialstring.bridge_prefix(end, False) + dial
+        return Fragment(tuple(legs), dial, end, mobile, whole)
 
 
 def _ringing(g: Group, available: int, order: Union[int, tuple[int, ...], None]) -> tuple[int, ...]:
@@ -146,8 +160,10 @@ def _turns(members: Iterable[int], forwarded: int, unregistered: int) -> tuple[i
 
 
 def build(p: Person, devices: Devices, start: int, end: int, extra: str) -> Fragment:
-    """`p`'s legs for `devices` inside [start, end); `extra`: the mobile legs' variables."""
+    """`p`'s legs for `devices` inside [start, end); `extra`: the mobile legs' variables.
+    (Every leg that starts before `end` runs until it, so the legs end at `end`.)"""
     legs = []
+    mobile = False
     for device, offset in devices:
         delay = start + offset
         if delay >= end:
@@ -156,8 +172,9 @@ def build(p: Person, devices: Devices, start: int, end: int, extra: str) -> Frag
         if device == OFFICE:
             legs.append(new_leg(OFFICE, p.login, delay, timeout, dialstring.leg(p.office, timeout, delay)))
         else:
+            mobile = True
             legs.append(new_leg(MOBILE, p.login, delay, timeout, dialstring.leg(p.mobile, timeout, delay, extra),
                                 bool(p.confirm)))
-    return Fragment(tuple(legs), ",".join(leg.dial for leg in legs),
-                    max((leg.delay + leg.timeout for leg in legs), default=start),
-                    any(leg.device == MOBILE for leg in legs))
+    if not legs:
+        return Fragment((), "", start, False)
+    return Fragment(tuple(legs), legs[0].dial if len(legs) == 1 else ",".join([leg.dial for leg in legs]), end, mobile)

@@ -8,6 +8,8 @@ snapshot and a call only strips the punctuation and looks the digits up.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 DEFAULT_REGION = "RU"
@@ -24,8 +26,10 @@ def clean(dialled: str) -> str:
     return dialled.translate(_PUNCTUATION)
 
 
-def dialled_forms(e164: str, region: str = DEFAULT_REGION) -> set[str]:
-    """Every cleaned form of `e164` that phonenumbers would read as that number in `region`."""
+@lru_cache(maxsize=16384)
+def dialled_forms(e164: str, region: str = DEFAULT_REGION) -> frozenset[str]:
+    """Every cleaned form of `e164` that phonenumbers would read as that number in `region`
+    (kept: a reload lists the same company numbers again)."""
     number = phonenumbers.parse(e164, None)
     digits = e164.lstrip("+")
     forms = {e164, digits}
@@ -36,7 +40,7 @@ def dialled_forms(e164: str, region: str = DEFAULT_REGION) -> set[str]:
         metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
         if metadata is not None and metadata.national_prefix:
             forms.add(metadata.national_prefix + national)
-    return {form for form in forms if _reads_as(form, e164, region)}
+    return frozenset(form for form in forms if _reads_as(form, e164, region))
 
 
 def _reads_as(form: str, e164: str, region: str) -> bool:

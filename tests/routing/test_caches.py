@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+import routing.index
 from config.snapshot import Snapshot
 from routing.clock import Clock, WorkingHours
 from routing.index import index_for
 from routing.legs import BRIDGES_PER_DEPARTMENT, LegCache
 from routing.localtime import ZoneOffsets, utc_seconds
 from routing.schedule import WorkCalendar
-from tests.routing.builders import (BERLIN, Devices, Switches, Turns, at, call, company, department, employee, path,
-                                    rung)
+from tests.routing.builders import (BERLIN, TUESDAY_10, Devices, Switches, Turns, at, call, company, department,
+                                    employee, path, rung)
 from tests.routing.generate import LOGINS, companies
 
 UTC = dt.timezone.utc
@@ -35,8 +36,12 @@ CHANGES = [SPRING, AUTUMN, NEWFOUNDLAND,
 
 
 def fresh(snapshot: Snapshot) -> Snapshot:
-    """The same file as a new snapshot: a new routing index, with nothing kept."""
-    return Snapshot.build(snapshot.file)
+    """The same file as a new snapshot, with a routing index built from nothing
+    (not from the latest index, as a reload's is)."""
+    new = Snapshot.build(snapshot.file)
+    routing.index._latest = None
+    index_for(new)
+    return new
 
 
 def instants():
@@ -218,6 +223,47 @@ def test_a_reload_is_not_served_what_the_old_snapshot_kept():
     assert rung(call(new, "500", presence=Devices(unregistered={"b"}))) == [("a", "mobile", 0, 10)]
     assert rung(call(new, "500")) == [("b", "office", 0, 10), ("a", "mobile", 10, 10)]
     assert rung(call(old, "500")) == [("a", "office", 0, 60), ("b", "office", 0, 60), ("b", "mobile", 5, 55)]
+
+
+def test_a_reload_reuses_what_an_edit_left_unchanged():
+    people = [employee("a", "201"), employee("b", "202"), employee("c", "203")]
+    departments = [department("Продажи", "500", ["a", "b"]), department("Склад", "501", ["c"])]
+    old = company(people, departments)
+    before = index_for(old)
+    call(old, "500", presence=Devices(busy={"a"}))
+    people[2] = employee("c", "203", no_answer={"after": 10, "employee": "a"})
+    new = company(people, departments)
+    after = index_for(new)
+    assert after.people["a"] is before.people["a"] and after.people["b"] is before.people["b"]
+    assert after.people["c"] is not before.people["c"]
+    assert after.groups["Продажи"] is before.groups["Продажи"]
+    assert after.groups["Склад"] is not before.groups["Склад"]
+    assert path(call(new, "203")) == [("ring", "direct", "employee:c"), ("ring", "no_answer", "employee:a"),
+                                      ("hangup", "no_answer", "USER_BUSY")]
+    assert call(new, "500", presence=Devices(busy={"a"})) == call(fresh(new), "500", presence=Devices(busy={"a"}))
+
+
+def test_a_reload_that_changes_the_company_calendar_rebuilds_everyone():
+    people = [employee("a", "201", schedule={"mon-fri": ["09:00-18:00"]})]
+    old = company(people, holidays=["2026-12-15"])
+    assert call(old, "201", now=TUESDAY_10).reason == "off_hours"
+    new = company(people)
+    assert index_for(new).people["a"] is not index_for(old).people["a"]
+    assert call(new, "201", now=TUESDAY_10).reason == "working"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(companies(), companies(), st.data())
+def test_an_index_built_from_the_last_one_plans_like_a_fresh_one(old, new, data):
+    """Any edit, from another company altogether to one that keeps most of it."""
+    for _ in range(5):
+        call(old, **data.draw(calls(old)))
+    if data.draw(st.booleans()):
+        new = Snapshot.build(old.file.model_copy(update={"departments": new.file.departments[:1]}))
+    index_for(new)
+    for _ in range(10):
+        c = data.draw(calls(new))
+        assert call(new, **c) == call(fresh(new), **c)
 
 
 def test_kept_bridges_and_legs_are_bounded():
