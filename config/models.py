@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from typing import Annotated, Literal, Optional, Union
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Annotated, Any, Iterator, Literal, Optional, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field,
-                      PrivateAttr, model_validator)
+                      ValidatorFunctionWrapHandler, WrapValidator, model_validator)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EMERGENCY_NUMBERS = frozenset({"01", "02", "03", "04", "101", "102", "103", "104", "112", "911", "999"})
@@ -34,6 +36,98 @@ _HOSTPORT = re.compile(r"[^\s:]+:\d{1,5}")
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _share_fields_set(self):
+        """Give the model the one shared set of the field names it was given.
+
+        pydantic keeps a set of them per instance, 200-700 bytes; 10,000 employees make
+        over 40,000 models but only a few dozen different sets.  Sharing them is safe
+        because nothing changes a frozen model's set in place: `model_copy(update=…)`
+        copies it before adding the updated names (tests/config/test_shared.py checks it).
+        """
+        names = self.__pydantic_fields_set__
+        shared = _shared_names(names)
+        if shared is not names:                     # else a reused model, which calls may be reading
+            object.__setattr__(self, "__pydantic_fields_set__", shared)
+        return self
+
+
+_FIELD_NAME_SETS: dict[frozenset[str], set[str]] = {}
+FIELD_NAME_SETS_SIZE = 4096                     # subsets of a model's fields met in files; a few dozen in practice
+
+
+def _shared_names(names: set[str]) -> set[str]:
+    key = frozenset(names)
+    shared = _FIELD_NAME_SETS.get(key)
+    if shared is None:
+        if len(_FIELD_NAME_SETS) >= FIELD_NAME_SETS_SIZE:
+            return names
+        shared = _FIELD_NAME_SETS[key] = names
+    return shared
+
+
+# --------------------------------------------------------------------------- shared values
+
+_shared: ContextVar[Optional[dict[tuple, object]]] = ContextVar("config_models_shared", default=None)
+
+
+@contextmanager
+def shared_values() -> Iterator[None]:
+    """Within it, a setting written exactly as one validated before gives that one's model.
+
+    10,000 employees write some 4,000 different no-answer rules, 2,500 off-hours targets
+    and 6 schedules: one model each instead of one per employee, some 8 MB less for a
+    large file, and fewer validations.  The models are frozen, so sharing them changes nothing
+    else.  The loader validates a file within it; the table lives for that load only.
+    """
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def _shared_value(kind: str) -> WrapValidator:
+    """A field validator that shares its value within `shared_values()` (the same `kind`, one table)."""
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        table = _shared.get()
+        key = _frozen(value) if table is not None else None
+        if key is None:
+            return handler(value)
+        key = (kind, key)
+        found = table.get(key)
+        if found is None:
+            found = table[key] = handler(value)       # a problem raises: nothing is kept
+        return found
+    return WrapValidator(validate)
+
+
+def _frozen(value: object) -> Optional[tuple]:
+    """A key for plain data as YAML gives it, exact as to types (`true` is not `1`);
+    None for anything else."""
+    kind = value.__class__
+    if kind in _PLAIN:
+        return (kind, value)
+    if kind is dict:
+        items = []
+        for key, item in value.items():                       # type: ignore[attr-defined]
+            item_kind = item.__class__
+            if item_kind in _PLAIN and key.__class__ is str:    # the usual {after: 20, voicemail: true}
+                items.append((key, item_kind, item))
+                continue
+            frozen = (_frozen(key), _frozen(item))
+            if None in frozen:
+                return None
+            items.append(frozen)
+        return (dict, tuple(items))
+    if kind is list:
+        values = tuple(_frozen(v) for v in value)             # type: ignore[attr-defined]
+        return None if None in values else (list, values)
+    return None
+
+
+_PLAIN = frozenset({str, int, bool, type(None), dt.date})
 
 
 # --------------------------------------------------------------------------- scalars
@@ -222,6 +316,10 @@ class NoAnswer(Target):
         return True
 
 
+SharedTarget = Annotated[Target, _shared_value("target")]
+SharedNoAnswer = Annotated[NoAnswer, _shared_value("no_answer")]
+
+
 class NumberTarget(Model):
     """A company number (DID) points at an employee or a department."""
     employee: Optional[Login] = None
@@ -248,7 +346,7 @@ class Absence(Model):
     from_: dt.date = Field(alias="from")
     to: Optional[dt.date] = None          # inclusive; None = until removed
     reason: Literal["vacation", "sick_leave", "other"] = "other"
-    forward: Target = Target(voicemail=True)
+    forward: SharedTarget = Target(voicemail=True)
     announce: Optional[str] = None
 
     @model_validator(mode="after")
@@ -265,27 +363,30 @@ class Reception(Model):
     devices: Literal["office", "mobile", "all"] = "office"
     mobile_delay: Seconds = 0
     mobile_confirm: bool = False
-    no_answer: NoAnswer = NoAnswer()
+    no_answer: SharedNoAnswer = NoAnswer()
     timezone: Optional[TimeZoneName] = None
-    schedule: Optional[dict[DayKey, tuple[IntervalField, ...]]] = None
-    off_hours: Target = Target(voicemail=True)
+    schedule: Optional[Annotated[dict[DayKey, tuple[IntervalField, ...]], _shared_value("schedule")]] = None
+    off_hours: SharedTarget = Target(voicemail=True)
     absences: tuple[Absence, ...] = ()
-
-    _week: Optional[tuple[tuple[Interval, ...], ...]] = PrivateAttr(default=None)
-
-    def model_post_init(self, __context) -> None:
-        if self.schedule is None:
-            return
-        week: list[list[Interval]] = [[] for _ in WEEKDAYS]
-        for key, intervals in self.schedule.items():
-            for day in expand_day_key(key):
-                week[day].extend(intervals)
-        self._week = tuple(tuple(sorted(d, key=lambda i: i.start)) for d in week)
 
     @property
     def week(self) -> Optional[tuple[tuple[Interval, ...], ...]]:
-        """Intervals per weekday (Monday = 0), sorted; None when there is no schedule."""
-        return self._week
+        """Intervals per weekday (Monday = 0), sorted; None when there is no schedule.
+
+        Worked out on use (routing asks once per snapshot) rather than kept with every
+        Reception, and shared by every schedule written alike.
+        """
+        return None if self.schedule is None else _week_of(tuple(self.schedule.items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _week_of(schedule: tuple[tuple[str, tuple[Interval, ...]], ...]) -> tuple[tuple[Interval, ...], ...]:
+    """Reception.week of a schedule; one shared week per schedule, as a large file repeats a few."""
+    week: list[list[Interval]] = [[] for _ in WEEKDAYS]
+    for key, intervals in schedule:
+        for day in expand_day_key(key):
+            week[day].extend(intervals)
+    return tuple(tuple(sorted(d, key=lambda i: i.start)) for d in week)
 
 
 class Employee(Model):
@@ -313,7 +414,7 @@ class Department(Model):
     timeout: Annotated[int, Field(ge=1, le=86400)] = 60
     skip_busy: bool = True
     members: tuple[Login, ...] = ()
-    no_answer: Target = Target(voicemail=True)
+    no_answer: SharedTarget = Target(voicemail=True)
 
 
 # --------------------------------------------------------------------------- company

@@ -53,9 +53,9 @@ class _Loader(_SafeLoader):
     at its field instead of the whole parse failing.  `on/off/yes/no` stay booleans.
     """
 
-    def __init__(self, stream: str):
+    def __init__(self, stream: str, plain_tags: Optional[dict[str, str]] = None):
         super().__init__(stream)
-        self._plain_tags: dict[str, str] = {}
+        self.plain_tags: dict[str, str] = {} if plain_tags is None else plain_tags
 
     def resolve(self, kind, value, implicit):
         """The tag of a node; a plain scalar's is remembered by its text.
@@ -63,12 +63,13 @@ class _Loader(_SafeLoader):
         libyaml asks for every node, and the regular expressions behind the answer were
         a fifth of the parse of a large file, whose plain scalars repeat the same few
         words (keys, true, office, voicemail …).  Without path resolvers (none are
-        registered) a plain scalar's tag depends on its text alone.
+        registered) a plain scalar's tag depends on its text alone, so the pieces of a
+        file loaded by pieces share one memo (`parse(…, plain_tags=)`).
         """
         if kind is ScalarNode and implicit[0] and not self.yaml_path_resolvers:
-            tag = self._plain_tags.get(value)
+            tag = self.plain_tags.get(value)
             if tag is None:
-                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
+                tag = self.plain_tags[value] = super().resolve(kind, value, implicit)
             return tag
         return super().resolve(kind, value, implicit)
 
@@ -200,9 +201,13 @@ class Document:
     duplicate_keys: list[tuple[Node, Node]] = field(default_factory=list)
 
 
-def parse(text: str) -> Document:
-    """Parse one YAML document; raise YamlSyntaxError when it is not YAML."""
-    loader = _Loader(text)
+def parse(text: str, plain_tags: Optional[dict[str, str]] = None) -> Document:
+    """Parse one YAML document; raise YamlSyntaxError when it is not YAML.
+
+    `plain_tags`, a dict kept by the caller, lets several parses share the memo of
+    plain scalars' tags (see _Loader.resolve).
+    """
+    loader = _Loader(text, plain_tags)
     builder = _Builder(loader)
     try:
         root = loader.get_single_node()

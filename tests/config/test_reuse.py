@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 import config
 from config.loader import ConfigError, load_text
@@ -88,9 +89,9 @@ def _edited(text: str, edits: list[tuple[str, int, str]]) -> str:
     return "\n".join(lines)
 
 
-def _outcome(text: str) -> object:
+def _outcome(text: str, by_pieces: bool = True) -> object:
     try:
-        return load_text(text, "example.yaml").file
+        return load_text(text, "example.yaml", by_pieces=by_pieces).file
     except ConfigError as error:
         return [str(problem) for problem in error.problems]
 
@@ -98,12 +99,29 @@ def _outcome(text: str) -> object:
 @settings(max_examples=40, deadline=None)
 @given(_EDITS)
 def test_loading_by_pieces_gives_what_loading_whole_gives(edits):
-    """Whatever the edit, a reload gives the file, or the problems, of a first load."""
+    """Whatever the edit, a reload and a first load by pieces give the file, or the problems,
+    of the text loaded in one piece."""
     text = _edited(EXAMPLE, edits)
-    load_text(EXAMPLE, "example.yaml")                       # known: the edited text may load by pieces
+    load_text(EXAMPLE, "example.yaml")                       # known: the edited text may reuse entries
     after_a_load = _outcome(text)
-    load_text(company_file(), "test.yaml")                   # forgotten: it loads whole
-    assert after_a_load == _outcome(text)
+    load_text(company_file(), "test.yaml")                   # forgotten: every entry is new
+    first_load = _outcome(text)
+    whole = _outcome(text, by_pieces=False)
+    assert after_a_load == first_load == whole
+    if not isinstance(whole, list):                          # the same down to which fields were written
+        assert _fields_set(after_a_load) == _fields_set(first_load) == _fields_set(whole)
+
+
+def _fields_set(model: object) -> object:
+    """Every model's class and the fields its text gave, depth first."""
+    if isinstance(model, BaseModel):
+        return (type(model).__name__, sorted(model.model_fields_set),
+                [_fields_set(value) for value in model.__dict__.values()])
+    if isinstance(model, (tuple, list)):
+        return [_fields_set(item) for item in model]
+    if isinstance(model, dict):
+        return [(key, _fields_set(value)) for key, value in model.items()]
+    return None
 
 
 # --------------------------------------------------------------------------- problems after a load
