@@ -39,6 +39,8 @@ prints callrouter's setup latency before, while and after the reload ran.
 --quick is a smoke run: a company of 200 employees, 5 s of traffic, calls that last a
 fifth as long (unless given).
 --runs N repeats everything (a fresh daemon each time) and prints min / median / max.
+--profile runs callrouter under cProfile (its CPU figures are then inflated; see
+bench/daemon_process.py).
 The exit code is 1 when callrouter lost a call.
 """
 from __future__ import annotations
@@ -192,8 +194,8 @@ def reload_midway(server: ServerProcess, company: BenchCompany, delay: float, ru
 def run_callrouter(sim, company: BenchCompany, destinations: list[str], args, workdir: str, run: int) -> ServerResult:
     samples = os.path.join(workdir, f"setup-samples-{run}.json")
     log_path = os.path.join(workdir, f"callrouter-{run}.log")
-    daemon = harness.timed("callrouter started (config loaded)", lambda: ServerProcess(
-        "callrouter", harness.daemon_argv(company.path, samples, args.at), log_path))
+    argv = harness.daemon_argv(company.path, samples, args.at) + (["--profile"] if args.profile else [])
+    daemon = harness.timed("callrouter started (config loaded)", lambda: ServerProcess("callrouter", argv, log_path))
     try:
         harness.timed("inbound ESL connected, registrations loaded", daemon.wait_ready)
         startup_peak = daemon.usage.peak_rss_mb()
@@ -337,6 +339,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                         help="simulator processes placing the calls (default 2: one cannot place 200/s)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 200 employees, 5 s, calls 5 times faster")
     parser.add_argument("--workdir", help="keep the config, logs and store here (default: a temporary directory)")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile callrouter's hub thread; stats in WORKDIR/setup-samples-N.json.pstats")
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (QUICK_SECONDS if args.quick else 60.0)
     args.employees = args.employees or (QUICK_EMPLOYEES if args.quick else 10_000)

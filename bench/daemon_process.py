@@ -17,7 +17,10 @@ patching, key=value logs on stderr, SIGHUP reloads, SIGTERM drains and exits), e
 - once serving it prints `ready outbound=HOST:PORT http=HOST:PORT` on stdout;
 - with --trace-memory, tracemalloc runs and each SIGUSR1 writes the lines of code
   holding the most memory to --samples + `.memory-N.txt`, and the whole snapshot to
-  `.memory-N.tracemalloc` (a diagnosis: it slows calls several times).
+  `.memory-N.tracemalloc` (a diagnosis: it slows calls several times);
+- with --profile, cProfile watches the hub's thread (every greenlet; not the
+  pool's threads) from the first call on, and the stats go to --samples +
+  `.pstats` at exit: call counts per call are exact, times are inflated.
 
 A process of its own, so that the CPU time and memory the bench reads from /proc are
 the daemon's alone (the simulator costs more per call than the daemon does).
@@ -126,6 +129,22 @@ def trace_memory(prefix: str, top: int = 40) -> None:
     gevent.signal_handler(signal.SIGUSR1, dump)
 
 
+def profile_from_first_call(recorder: SetupRecorder):
+    """A cProfile.Profile that starts with the first setup observed (not during the load)."""
+    import cProfile
+
+    profiler = cProfile.Profile()
+    observe = recorder.observe
+
+    def first(value: float) -> None:
+        recorder.observe = observe
+        profiler.enable()
+        observe(value)
+
+    recorder.observe = first
+    return profiler
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-c", "--config", required=True)
@@ -134,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the daemon's clock at start (ISO 8601 with an offset)")
     parser.add_argument("--log-level", default="info")
     parser.add_argument("--trace-memory", action="store_true", help="tracemalloc; SIGUSR1 writes the top lines")
+    parser.add_argument("--profile", action="store_true", help="cProfile the hub's thread; stats to SAMPLES.pstats")
     args = parser.parse_args(argv)
 
     from gevent import monkey
@@ -153,8 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     collections.install()
     (host, port), (http_host, http_port) = app.outbound.address, app.http.address
     print(f"ready outbound={host}:{port} http={http_host}:{http_port}", flush=True)
+    profiler = profile_from_first_call(recorder) if args.profile else None
     code = app.serve_forever()
     recorder.dump(args.samples, hub, collections)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.samples + ".pstats")
     return code
 
 

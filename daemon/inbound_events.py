@@ -1,7 +1,8 @@
 """What the inbound ESL connection reads, turned into presence updates.
 
-Pure functions over decoded events (the dict of an `event json` body: every
-value a string except ARRAY variables, which are lists) and over the bodies of the listings loaded at connect.
+Pure functions over events (anything with `get(name)`: the link's plain
+`daemon.esl.event.Event`, or the dict of an `event json` body) and over the
+bodies of the listings loaded at connect.
 Only logins of the company's SIP domain count: the same FreeSWITCH may serve
 other domains, and trunk calls carry outside numbers.
 """
@@ -15,11 +16,14 @@ from daemon.presence import PresenceView, Registration
 
 log = logging.getLogger(__name__)
 
-# JSON: one json.loads per event, no URL-decoding of ~170 headers.
+# JSON, as the design asks: one json.loads per event, no URL-decoding of ~170 headers.
+# (The link reads plain events too, lazily: the five or six headers presence needs are
+# found where they lie, ~15 µs for a 7.5 KB channel event against ~33 µs for json.loads;
+# ~60 µs per call in all, so the subscription stays as specified.)
 SUBSCRIPTION = ("event json CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE "
                 "CUSTOM sofia::register sofia::unregister sofia::expire")
 
-Event = Mapping[str, object]           # a decoded `event json` body
+Event = Mapping[str, object]           # what apply_event reads: only its `get`
 
 
 def apply_event(presence: PresenceView, event: Event, domain: str) -> None:

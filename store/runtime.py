@@ -63,12 +63,20 @@ def read_round_robin(conn: Connection) -> dict[str, int]:
 
 def record_answered(conn: Connection, login: str, department: str | None, ended_at: dt.datetime) -> None:
     """Move the member's last answered time forward (never back: nodes report out of order)."""
-    stmt = dialect.insert(conn, member_idle).values(login=login, last_answered=ended_at, department=department)
+    record_answered_many(conn, {login: (ended_at, department)})
+
+
+def record_answered_many(conn: Connection, answered: dict[str, tuple[dt.datetime, str | None]]) -> None:
+    """`record_answered` for several members in one executemany (one statement each cost ~0.2 ms)."""
+    if not answered:
+        return
+    stmt = dialect.insert(conn, member_idle)
     newer = stmt.excluded.last_answered > member_idle.c.last_answered
     conn.execute(stmt.on_conflict_do_update(index_elements=["login"], set_={
         "last_answered": case((newer, stmt.excluded.last_answered), else_=member_idle.c.last_answered),
         "department": case((newer, stmt.excluded.department), else_=member_idle.c.department),
-    }))
+    }), [{"login": login, "last_answered": ended_at, "department": department}
+         for login, (ended_at, department) in answered.items()])
 
 
 def read_last_answered(conn: Connection) -> dict[str, dt.datetime]:
@@ -135,7 +143,6 @@ def read_state(conn: Connection) -> RuntimeState:
 def apply_changes(conn: Connection, changes: RuntimeChanges, now: dt.datetime) -> None:
     for department, steps in changes.round_robin.items():
         advance_round_robin(conn, department, steps, now)
-    for login, (ended_at, department) in changes.answered.items():
-        record_answered(conn, login, department, ended_at)
+    record_answered_many(conn, changes.answered)
     for (login, kind), on in changes.overrides.items():
         set_override(conn, login, kind, on, now)

@@ -9,6 +9,11 @@ order the calls ended, each exactly once (the store ignores a UUID it has).
 A record the database refuses on its own (not an outage: bad data) would block
 the queue forever if retried; it is set aside in `<spool>.rejected` with an error
 in the log instead, and the rest go on.
+
+Once idle, the writer lets `gather` seconds of records pile up before it writes:
+a transaction costs about the same CPU for one record as for forty (~0.8 ms of
+the daemon's CPU per call at 200 calls/s when every call was its own), and
+nobody reads a record within a fifth of a second of the hangup.
 """
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ from store.spool import Spool, encode
 log = logging.getLogger(__name__)
 
 SPOOL_LINGER = 0.1      # seconds to gather records before an fsync while the database is down
+GATHER = 0.2            # seconds to gather records into one transaction once the writer was idle
 
 
 class Backoff:
@@ -61,10 +67,11 @@ class RecordWriter:
     """The daemon's `RecordSink` backed by the store."""
 
     def __init__(self, store: Store, spool_path: str | Path, metrics: Metrics, *, batch_size: int = 200,
-                 retry_initial: float = 0.5, retry_max: float = 30.0):
+                 retry_initial: float = 0.5, retry_max: float = 30.0, gather: float = GATHER):
         self.store = store
         self.metrics = metrics
         self.batch_size = batch_size
+        self.gather = gather
         self.spool = Spool(spool_path)
         self.rejected_path = Path(f"{spool_path}.rejected")
         self._queue: collections.deque[CallRecord] = collections.deque()
@@ -72,6 +79,7 @@ class RecordWriter:
         self._backoff = Backoff(retry_initial, retry_max)
         self._wake = gevent.event.Event()
         self._idle = gevent.event.Event()
+        self._stop_signal = gevent.event.Event()
         self._stopping = False
         self._greenlet: Optional[gevent.Greenlet] = None
 
@@ -112,6 +120,7 @@ class RecordWriter:
         to the spool, to be replayed at the next start.
         """
         self._stopping = True
+        self._stop_signal.set()
         self._wake.set()
         if self._greenlet is not None:
             self._greenlet.join(timeout)
@@ -135,6 +144,7 @@ class RecordWriter:
         if not self._queue and not self.spool.pending():
             self._idle.set()
             self._wake.wait()
+            self._stop_signal.wait(self.gather)     # a burst of calls ends in one transaction
             self._wake.clear()
         elif self._write_next():
             self._backoff.reset()

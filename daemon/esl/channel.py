@@ -33,6 +33,8 @@ class Bridge(NamedTuple):
 class ChannelState:
     """Signals of one controlled channel; fed by the reader, awaited by the call."""
 
+    EVENT_NAMES = frozenset({"CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"})   # all observe() reads
+
     def __init__(self) -> None:
         self.uuid = ""
         self.hangup_cause = ""

@@ -73,7 +73,7 @@ def _plain_split(message: bytes) -> tuple[int, int]:
 class Event:
     """A reply, an event or a notice: `content_type`, headers, `body`."""
 
-    __slots__ = ("content_type", "_head", "_head_end", "_body", "_pairs", "_headers")
+    __slots__ = ("content_type", "_head", "_head_end", "_body", "_pairs", "_headers", "_name")
 
     def __init__(self, content_type: str, head: bytes = b"", body: Union[bytes, str] = b"",
                  pairs: Optional[list[tuple[str, object]]] = None, head_end: Optional[int] = None):
@@ -83,6 +83,7 @@ class Event:
         self._body = body
         self._pairs = pairs                     # JSON events: (key, value) in order, duplicates kept
         self._headers: Optional[dict[str, str]] = None
+        self._name: Optional[str] = None        # Event-Name, read by every stage of the dispatch
 
     @classmethod
     def from_frame(cls, frame: Frame) -> "Event":
@@ -152,7 +153,9 @@ class Event:
     @property
     def name(self) -> str:
         """Event-Name ("" for replies and notices)."""
-        return self.get("Event-Name") or ""
+        if self._name is None:
+            self._name = self.get("Event-Name") or ""
+        return self._name
 
     @property
     def body(self) -> str:

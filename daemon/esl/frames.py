@@ -75,41 +75,48 @@ class FrameParser:
         return len(self._buf)
 
     def feed(self, data: bytes) -> list[Frame]:
-        buf = self._buf
-        buf += data
-        frames: list[Frame] = []
-        pos = 0
-        with memoryview(buf) as view:
-            while True:
-                if self._pending is None:
-                    pos = self._skip_blank_lines(pos)
-                    end = buf.find(_BLOCK_END, max(pos, pos + self._scanned - 1))
-                    if end < 0:
-                        self._scanned = len(buf) - pos
-                        if self._scanned > self.max_frame:
-                            raise ProtocolError(f"header block longer than {self.max_frame} bytes")
-                        break
-                    head = bytes(view[pos:end])
-                    pos = end + 2
-                    self._scanned = 0
-                    self._pending = (_content_type(head), head, self._content_length(head))
-                content_type, head, length = self._pending
-                if len(buf) - pos < length:
-                    break
-                body = bytes(view[pos:pos + length]) if length else b""
-                pos += length
-                self._pending = None
-                frames.append(Frame(content_type, head, body))
-        if pos:
-            del buf[:pos]
+        """The frames completed by `data` (in order); the rest is kept for the next segment.
+
+        The usual segment holds whole messages (~120 KB of events per call): it is
+        parsed where it lies, and only an unfinished frame at its end is copied
+        into the buffer, where the following segments then accumulate.
+        """
+        source = data
+        if self._buf:
+            self._buf += data
+            source = self._buf
+        with memoryview(source) as view:
+            frames, used = self._frames(source, view)
+        if source is data:
+            self._buf += memoryview(data)[used:]
+        else:
+            del self._buf[:used]
         return frames
 
-    def _skip_blank_lines(self, pos: int) -> int:
-        """Stray empty lines between frames carry nothing (FreeSWITCH sends none)."""
-        buf = self._buf
-        while pos < len(buf) and buf[pos] == 0x0A:
-            pos += 1
-        return pos
+    def _frames(self, buf, view: memoryview) -> tuple[list[Frame], int]:
+        """The whole frames in `buf` from its start, and how many bytes they took."""
+        frames: list[Frame] = []
+        pos = 0
+        while True:
+            if self._pending is None:
+                pos = _skip_blank_lines(buf, pos)
+                end = buf.find(_BLOCK_END, max(pos, pos + self._scanned - 1))
+                if end < 0:
+                    self._scanned = len(buf) - pos
+                    if self._scanned > self.max_frame:
+                        raise ProtocolError(f"header block longer than {self.max_frame} bytes")
+                    return frames, pos
+                head = bytes(view[pos:end])
+                pos = end + 2
+                self._scanned = 0
+                self._pending = (_content_type(head), head, self._content_length(head))
+            content_type, head, length = self._pending
+            if len(buf) - pos < length:
+                return frames, pos
+            body = bytes(view[pos:pos + length]) if length else b""
+            pos += length
+            self._pending = None
+            frames.append(Frame(content_type, head, body))
 
     def _content_length(self, head: bytes) -> int:
         raw = header_value(head, b"Content-Length")
@@ -120,6 +127,13 @@ class FrameParser:
         if len(raw) > 9 or int(raw) + len(head) > self.max_frame:
             raise ProtocolError(f"frame of {raw[:40].decode('ascii')} bytes exceeds {self.max_frame}")
         return int(raw)
+
+
+def _skip_blank_lines(buf, pos: int) -> int:
+    """Stray empty lines between frames carry nothing (FreeSWITCH sends none)."""
+    while pos < len(buf) and buf[pos] == 0x0A:
+        pos += 1
+    return pos
 
 
 def _content_type(head: bytes) -> str:

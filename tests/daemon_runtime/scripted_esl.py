@@ -1,15 +1,16 @@
 """A tiny inbound event socket on loopback that answers like FreeSWITCH 1.11 does.
 
-It speaks the bytes of ../shared/esl-transcripts (inbound_01, _02, _05, _06): the
-auth/request greeting, `-ERR invalid` then a disconnect notice and a close for a
-wrong password, command replies, api responses without trailing newlines, JSON
-events.  Tests push events and drop the link at will, and read `commands` to see
+It speaks the bytes of ../shared/esl-transcripts (inbound_01, _02, _04, _05, _06):
+the auth/request greeting, `-ERR invalid` then a disconnect notice and a close for
+a wrong password, command replies, api responses without trailing newlines, events
+plain or JSON as the client subscribed.  Tests push events and drop the link at will, and read `commands` to see
 what the client sent.
 """
 from __future__ import annotations
 
 import json
 from typing import Optional
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import gevent
@@ -48,7 +49,8 @@ class ScriptedSwitch:
         self.events_before_listing: list[dict] = []      # sent between `api ...reg` and its reply
         self.commands: list[str] = []
         self.connections = 0
-        self.subscribed = Event()                        # a client sent its `event json` line
+        self.subscribed = Event()                        # a client sent its `event plain|json` line
+        self.event_format = "plain"
         self._current: Optional[object] = None
         self._server = StreamServer(("127.0.0.1", 0), self._serve)
 
@@ -67,9 +69,9 @@ class ScriptedSwitch:
     # ------------------------------------------------------------------ test controls
 
     def send_event(self, **headers: str) -> None:
-        """One JSON event to the connected client (keys as FreeSWITCH spells them)."""
+        """One event to the connected client (keys as FreeSWITCH spells them)."""
         assert self._current is not None, "no client connected"
-        self._current.sendall(_event_frame(headers))
+        self._current.sendall(_event_frame(headers, self.event_format))
 
     def drop(self) -> None:
         """Close the client's connection as a FreeSWITCH restart would."""
@@ -109,14 +111,15 @@ class ScriptedSwitch:
                              + f"Content-Length: {len(GOODBYE)}\n\n".encode() + GOODBYE)
                 return False
             sock.sendall(_reply("+OK accepted"))
-        elif command.startswith("event json "):
-            sock.sendall(_reply("+OK event listener enabled json"))
+        elif command.startswith(("event plain ", "event json ")):
+            self.event_format = command.split()[1]
+            sock.sendall(_reply(f"+OK event listener enabled {self.event_format}"))
             self.subscribed.set()
         elif command == "api sofia status":
             sock.sendall(_api(SOFIA_STATUS))
         elif command == "api sofia xmlstatus profile internal reg":
             for headers in self.events_before_listing:
-                sock.sendall(_event_frame(headers))
+                sock.sendall(_event_frame(headers, self.event_format))
             sock.sendall(_api(registration_listing(self.registrations)))
         else:
             sock.sendall(_reply("-ERR command not found"))
@@ -131,9 +134,13 @@ def _api(body: bytes) -> bytes:
     return f"Content-Type: api/response\nContent-Length: {len(body)}\n\n".encode() + body
 
 
-def _event_frame(headers: dict) -> bytes:
-    body = json.dumps(headers).encode()
-    return f"Content-Length: {len(body)}\nContent-Type: text/event-json\n\n".encode() + body
+def _event_frame(headers: dict, event_format: str) -> bytes:
+    """An event as FreeSWITCH frames it: JSON, or plain with URL-encoded values."""
+    if event_format == "json":
+        body = json.dumps(headers).encode()
+    else:
+        body = "".join(f"{key}: {quote(value, safe='')}\n" for key, value in headers.items()).encode() + b"\n"
+    return f"Content-Length: {len(body)}\nContent-Type: text/event-{event_format}\n\n".encode() + body
 
 
 def wait_until(predicate, timeout: float = 3.0) -> None:

@@ -75,6 +75,7 @@ def free_port() -> int:
 def test_connect_authenticates_subscribes_and_loads_registrations(switch, linked):
     assert switch.commands == ["auth ClueCon", SUBSCRIPTION, "api sofia status",
                                "api sofia xmlstatus profile internal reg"]
+    assert SUBSCRIPTION.split()[:3] == ["event", "json", "CHANNEL_CREATE"]     # one json.loads per event
     presence = linked.presence
     assert presence.is_registered("anna") and presence.contacts("anna") == 2
     assert presence.is_registered("boris")

@@ -13,6 +13,9 @@ from tests.daemon_runtime import transcripts
 DOMAIN = "127.0.0.1"
 CALL = "inbound_05_events_json_during_call"
 REGS = "inbound_06_sofia_status_reg_and_sofia_contact"
+# The same call captured twice, subscribed plain (what the link asks for) and JSON.
+CALLS = {"plain": lambda: transcripts.plain_events("inbound_04_events_plain_during_call"),
+         "json": lambda: transcripts.json_events(CALL)}
 
 
 def json_event(**headers) -> dict:
@@ -24,14 +27,15 @@ def sofia(subclass: str, **headers) -> dict:
     return json_event(Event_Name="CUSTOM", Event_Subclass=f"sofia::{subclass}", **headers)
 
 
-def test_a_real_call_makes_both_parties_busy_until_they_hang_up():
+@pytest.mark.parametrize("events", CALLS.values(), ids=CALLS.keys())
+def test_a_real_call_makes_both_parties_busy_until_they_hang_up(events):
     """1001 calls 1000: B-leg by dialed_user, A-leg by the authenticated caller."""
     view = PresenceView()
     view.reset(["1000", "1001"])
     seen = []
-    for event in transcripts.json_events(CALL):
+    for event in events():
         apply_event(view, event, DOMAIN)
-        seen.append((event["Event-Name"], view.is_busy("1000"), view.is_busy("1001")))
+        seen.append((event.get("Event-Name"), view.is_busy("1000"), view.is_busy("1001")))
     assert seen == [
         ("CHANNEL_CREATE", False, False),
         ("CHANNEL_CREATE", False, False),
@@ -43,16 +47,18 @@ def test_a_real_call_makes_both_parties_busy_until_they_hang_up():
     ]
 
 
-def test_the_a_leg_counts_for_the_caller_although_it_carries_the_dialled_user():
-    a_leg_answer = [e for e in transcripts.json_events(CALL) if e["Event-Name"] == "CHANNEL_ANSWER"
-                    and e["Call-Direction"] == "inbound"][0]
-    assert a_leg_answer["variable_dialed_user"] == "1000"
+@pytest.mark.parametrize("events", CALLS.values(), ids=CALLS.keys())
+def test_the_a_leg_counts_for_the_caller_although_it_carries_the_dialled_user(events):
+    a_leg_answer = [e for e in events() if e.get("Event-Name") == "CHANNEL_ANSWER"
+                    and e.get("Call-Direction") == "inbound"][0]
+    assert a_leg_answer.get("variable_dialed_user") == "1000"
     assert channel_login(a_leg_answer, DOMAIN) == "1001"
 
 
-def test_channels_of_another_domain_belong_to_nobody():
-    for event in transcripts.json_events(CALL):
-        if event["Event-Name"].startswith("CHANNEL_"):
+@pytest.mark.parametrize("events", CALLS.values(), ids=CALLS.keys())
+def test_channels_of_another_domain_belong_to_nobody(events):
+    for event in events():
+        if event.get("Event-Name").startswith("CHANNEL_"):
             assert channel_login(event, "example.com") is None
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from daemon.esl.event import Event
 from daemon.esl.frames import FrameParser
 from tests.esl.transcripts import DIR
 
@@ -20,8 +21,13 @@ def frames_from_freeswitch(name: str) -> list:
 
 
 def json_events(name: str) -> list[dict]:
-    """The `event json` events of transcript `name`, decoded as the inbound reader does."""
+    """The `event json` events of transcript `name`, as dicts (what `apply_event` also accepts)."""
     return [json.loads(f.body) for f in frames_from_freeswitch(name) if f.content_type == "text/event-json"]
+
+
+def plain_events(name: str) -> list[Event]:
+    """The `event plain` events of transcript `name`, decoded as the inbound reader does."""
+    return [Event.from_frame(f) for f in frames_from_freeswitch(name) if f.content_type == "text/event-plain"]
 
 
 def api_body(name: str, command: str) -> bytes:

@@ -1,6 +1,7 @@
 """Overrides and rotation as the call path sees them, on one node and across two."""
 import datetime as dt
 
+import gevent
 import pytest
 
 from routing import plan
@@ -118,3 +119,20 @@ def test_a_change_made_by_the_cli_reaches_a_running_daemon(nodes, store):
     store.set_override("anna.smirnova", "forward_to_mobile", True)
     assert a.wait_refresh(timeout=5)
     assert a.forward_to_mobile("anna.smirnova")
+
+
+def test_answers_of_a_burst_of_calls_reach_the_database_in_one_transaction(store):
+    transactions = []
+    apply_runtime = store.apply_runtime
+    store.apply_runtime = lambda changes: transactions.append(len(changes.answered)) or apply_runtime(changes)
+    view = StoreState(store, refresh_interval=60, gather=5).start()
+
+    logins = [f"user{i}" for i in range(10)]
+    for n, login in enumerate(logins):
+        gevent.sleep(0.001)                         # a call ends every millisecond
+        view.answered(login, None, T0 + dt.timedelta(seconds=n))
+        assert view.last_answered(login) == T0 + dt.timedelta(seconds=n)     # routing sees it at once
+    view.stop()                                     # cuts the gathering short
+
+    assert transactions == [10]
+    assert sorted(store.last_answered()) == logins

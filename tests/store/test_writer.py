@@ -26,7 +26,7 @@ def flaky_store(flaky):
 
 
 def make_writer(store, tmp_path, metrics, **kwargs) -> RecordWriter:
-    options = dict(batch_size=4, retry_initial=0.01, retry_max=0.05)
+    options = dict(batch_size=4, retry_initial=0.01, retry_max=0.05, gather=0.01)
     return RecordWriter(store, tmp_path / "records.spool", metrics, **{**options, **kwargs})
 
 
@@ -146,6 +146,32 @@ def test_stopping_while_the_database_is_down_spools_the_queue(flaky, flaky_store
     assert [r.uuid for r in Spool(tmp_path / "records.spool").read(10)[0]] == ["c-0", "c-1", "c-2"]
     flaky.up()
     assert written(flaky_store) == []
+
+
+def test_calls_ending_one_after_another_are_written_in_one_transaction(store, tmp_path, metrics):
+    transactions = []
+    write_records = store.write_records
+    store.write_records = lambda batch: transactions.append(len(batch)) or write_records(batch)
+    writer = make_writer(store, tmp_path, metrics, batch_size=200, gather=5).start()
+
+    for i in range(30):
+        gevent.sleep(0.001)                         # a call ends every millisecond
+        writer.submit(record(f"c-{i}", i))
+    writer.stop()                                   # cuts the gathering short
+
+    assert transactions == [30]
+    assert written(store) == [f"c-{i}" for i in range(30)]
+
+
+def test_stopping_while_gathering_writes_at_once(store, tmp_path, metrics):
+    writer = make_writer(store, tmp_path, metrics, gather=60).start()
+    gevent.sleep(0)
+    writer.submit(record("c-0"))
+    gevent.sleep(0)                                 # the writer starts its minute of gathering
+
+    writer.stop(timeout=5)
+
+    assert written(store) == ["c-0"] and spool_lines(tmp_path) == 0
 
 
 def test_the_spool_named_in_the_config_is_relative_to_the_config_file(store, tmp_path, metrics):
