@@ -97,7 +97,8 @@ class LegCache:
         bridges = g.bridges
         if len(bridges) >= BRIDGES_PER_DEPARTMENT:
             bridges.clear()
-        found = bridges[key] = Ring(self._join(g, rung, call_extra), tuple(g.logins[turn // VARIANTS] for turn in rung))
+        logins = g.logins
+        found = bridges[key] = Ring(self._join(g, rung, call_extra), tuple([logins[turn // VARIANTS] for turn in rung]))
         return found
 
     def _join(self, g: Group, rung: tuple[int, ...], call_extra: str) -> Fragment:
@@ -154,9 +155,11 @@ def _ringing(g: Group, available: int, order: Union[int, tuple[int, ...], None])
 def _turns(members: Iterable[int], forwarded: int, unregistered: int) -> tuple[int, ...]:
     """Each member as a turn: member index * VARIANTS + the device variant that rings
     (routing.devices)."""
-    return tuple(i * VARIANTS + (FORWARDED_TURN if (forwarded >> i) & 1 else
-                                 UNREGISTERED_TURN if (unregistered >> i) & 1 else REGISTERED_TURN)
-                 for i in members)
+    if not forwarded and not unregistered:
+        return tuple([i * VARIANTS for i in members])          # REGISTERED_TURN is 0
+    return tuple([i * VARIANTS + (FORWARDED_TURN if (forwarded >> i) & 1 else
+                                  UNREGISTERED_TURN if (unregistered >> i) & 1 else REGISTERED_TURN)
+                  for i in members])
 
 
 def build(p: Person, devices: Devices, start: int, end: int, extra: str) -> Fragment:
