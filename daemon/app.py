@@ -6,7 +6,10 @@
     .stop()             stop taking calls, let calls in progress finish (up to
                         daemon.drain_timeout), cut the rest, close everything
 
-Reload swaps the snapshot that new calls read; calls in progress keep theirs.
+Reload swaps the snapshot that new calls read; calls in progress keep theirs, and
+the replaced one is freed off the call path once the last of them ends.  The heap
+is compacted (collected, then frozen) four times a second, so that no garbage
+collection pauses calls for long (daemon.heap).
 The listening addresses are bound once: a reload that changes them only warns.
 A change of the FreeSWITCH address, password or the SIP domain reconnects the
 inbound link, whose presence view depends on them.
@@ -24,7 +27,7 @@ from prometheus_client import CollectorRegistry
 
 from config.loader import load
 from config.snapshot import Snapshot
-from daemon import sdnotify
+from daemon import heap, sdnotify
 from daemon.config_reload import ConfigHolder, ConfigWatcher, Loader
 from daemon.directory import DIRECTORY_PATH, make_directory_handler
 from daemon.http import Handler, HttpServer
@@ -32,6 +35,7 @@ from daemon.inbound import InboundSupervisor
 from daemon.metrics import Metrics
 from daemon.presence import PresenceView
 from daemon.storage import DaemonStore
+from store import offhub
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,18 @@ def load_for_routing(path: str) -> Snapshot:
     return snapshot
 
 
+def routing_parts(snapshot: Snapshot) -> tuple:
+    """What routing keeps for a snapshot `load_for_routing` loaded: its index (built then,
+    so this only looks it up), which goes when the snapshot goes."""
+    from routing.index import index_for
+    return (index_for(snapshot),)
+
+
+def _store_busy() -> bool:
+    """A store call or a load under way (what the heap must not freeze in the middle of)."""
+    return offhub.in_progress() > 0 or len(gevent.get_hub().threadpool) > 0
+
+
 def _outbound_server(listen: tuple[str, int], **kwargs):
     from daemon.outbound import OutboundServer      # the call path; imported where it is used
     return OutboundServer(listen, **kwargs)
@@ -74,7 +90,11 @@ class App:
                  outbound_factory=_outbound_server,
                  store_factory: Callable[..., DaemonStore] = DaemonStore):
         self.metrics = Metrics(registry)
-        self.config = ConfigHolder(config_path, loader=loader, metrics=self.metrics)
+        self.compactor = heap.Compactor(busy=_store_busy)
+        self.retirement = heap.Retirement()
+        self._parts_of = routing_parts if loader is load_for_routing else (lambda snapshot: ())
+        self.config = ConfigHolder(config_path, loader=loader, metrics=self.metrics,
+                                   settle=self.compactor.settle, retire=self._retire)
         self._notify = notify
         snapshot = self.config.current()
         self.settings = snapshot.file.daemon
@@ -110,6 +130,7 @@ class App:
         self.http.start()
         self.inbound.start()
         self.watcher.start()
+        self.compactor.start()
         self._started = True
         host, port = self.outbound.address[:2]
         log.info("callrouter serving %s: outbound ESL on %s:%d, %d employees, %d departments",
@@ -156,6 +177,8 @@ class App:
         self.inbound.stop()
         self.http.stop()
         self.store.stop()
+        self.compactor.stop()
+        self.retirement.stop()
         if cut:
             log.warning("stopped: %d call(s) still in progress were cut", cut)
         else:
@@ -185,6 +208,10 @@ class App:
         if old.file.freeswitch != new.file.freeswitch or old.company.domain != new.company.domain:
             log.info("FreeSWITCH settings or SIP domain changed: reconnecting the inbound ESL link")
             self.inbound.reconnect()
+
+    def _retire(self, old: Snapshot) -> None:
+        """Free a replaced snapshot and its routing index off the call path (daemon.heap)."""
+        self.retirement.retire(old, *self._parts_of(old))
 
     def _a1_for(self, login: str) -> Optional[str]:
         return self.store.a1_for(login, self.config.current().company.domain)

@@ -13,6 +13,7 @@ import logging
 from typing import Callable, Optional
 
 import gevent
+from gevent.lock import BoundedSemaphore
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.snapshot import Snapshot
@@ -42,6 +43,8 @@ class DaemonStore:
         self.state = StoreState(self.store)
         self.records = RecordWriter.for_snapshot(self.store, snapshot, metrics)
         self._sync: Optional[gevent.Greenlet] = None
+        self._sync_lock = BoundedSemaphore()
+        self._synced: Optional[Snapshot] = None         # what the directory tables last mirrored
 
     def _check_schema(self) -> None:
         try:
@@ -63,13 +66,20 @@ class DaemonStore:
         self.store.close()
 
     def sync_directory(self, snapshot: Snapshot) -> None:
-        """Mirror employees and departments in the background after a (re)load."""
+        """Mirror employees and departments in the background after a (re)load.
+
+        One sync at a time, each writing only what changed since the last one that
+        succeeded (after a failure, everything)."""
         def sync() -> None:
-            try:
-                off_hub(self.store, self.store.sync_directory, snapshot)
-            except SQLAlchemyError as exc:
-                log.warning("directory not synced to the database (%s); the next reload retries",
-                            str(exc).splitlines()[0])
+            with self._sync_lock:
+                try:
+                    off_hub(self.store, self.store.sync_directory, snapshot, self._synced)
+                except SQLAlchemyError as exc:
+                    self._synced = None
+                    log.warning("directory not synced to the database (%s); the next reload retries",
+                                str(exc).splitlines()[0])
+                else:
+                    self._synced = snapshot
         self._sync = gevent.spawn(sync)
 
     def a1_for(self, login: str, domain: str) -> Optional[str]:

@@ -113,10 +113,11 @@ class Store:
 
     # ----------------------------------------------------------------- directory
 
-    def sync_directory(self, snapshot: Snapshot) -> directory.SyncResult:
-        """Mirror the snapshot's employees and departments (call after every load)."""
+    def sync_directory(self, snapshot: Snapshot, previous: Optional[Snapshot] = None) -> directory.SyncResult:
+        """Mirror the snapshot's employees and departments (call after every load); with
+        `previous`, the snapshot last synced, only the entries that changed since."""
         with self._write() as conn:
-            result = directory.sync(conn, snapshot, self.clock())
+            result = directory.sync(conn, snapshot, self.clock(), previous)
         if result != directory.SyncResult():
             log.info("directory synced: %d added, %d updated, %d deactivated",
                      result.added, result.updated, result.deactivated)

@@ -2,11 +2,16 @@
 
 Rows are upserted and never deleted: call records name people who may since have
 left, so a removed employee or department is marked inactive instead.
+
+After a reload only what differs from the snapshot synced before is read and
+written (`previous`): an admin's edit changes an entry or two of 10,000, and reading
+and comparing every row took 0.1-0.3 s of the GIL in the daemon.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Callable, Mapping, Optional
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
@@ -23,10 +28,42 @@ class SyncResult:
     deactivated: int = 0
 
 
-def sync(conn: Connection, snapshot: Snapshot, now: dt.datetime) -> SyncResult:
-    a = _sync_table(conn, employees, "login", {e.login: _employee_row(e) for e in snapshot.file.employees}, now)
-    b = _sync_table(conn, departments, "name", {d.name: _department_row(d) for d in snapshot.file.departments}, now)
+# A delta larger than this reads the whole table (one IN list per key would be too long).
+MAX_DELTA_KEYS = 500
+
+
+def sync(conn: Connection, snapshot: Snapshot, now: dt.datetime, previous: Optional[Snapshot] = None) -> SyncResult:
+    """Make the tables mirror `snapshot`; with `previous` (the snapshot the tables were
+    last synced to), only the entries that are not the very objects `previous` had."""
+    people = _wanted(_people(snapshot), _people(previous) if previous else None, _employee_row)
+    groups = _wanted(_groups(snapshot), _groups(previous) if previous else None, _department_row)
+    a = _sync_table(conn, employees, "login", people, now)
+    b = _sync_table(conn, departments, "name", groups, now)
     return SyncResult(a.added + b.added, a.updated + b.updated, a.deactivated + b.deactivated)
+
+
+def _people(snapshot: Snapshot) -> dict:
+    return {e.login: e for e in snapshot.file.employees}
+
+
+def _groups(snapshot: Snapshot) -> dict:
+    return {d.name: d for d in snapshot.file.departments}
+
+
+@dataclass(frozen=True)
+class Wanted:
+    rows: dict[str, dict]               # key -> row, for the entries to write
+    gone: Optional[frozenset] = None    # keys to deactivate; None: every key not in `rows` (a whole sync)
+
+
+def _wanted(current: Mapping, previous: Optional[Mapping], row: Callable[[object], dict]) -> Wanted:
+    if previous is None:
+        return Wanted({key: row(entry) for key, entry in current.items()})
+    rows = {key: row(entry) for key, entry in current.items() if previous.get(key) is not entry}
+    gone = frozenset(previous.keys() - current.keys())
+    if len(rows) + len(gone) > MAX_DELTA_KEYS:
+        return Wanted({key: row(entry) for key, entry in current.items()})
+    return Wanted(rows, gone)
 
 
 def _employee_row(e) -> dict:
@@ -38,15 +75,21 @@ def _department_row(d) -> dict:
     return {"extension": d.extension, "strategy": d.strategy, "active": True}
 
 
-def _sync_table(conn: Connection, table, key: str, wanted: dict[str, dict], now: dt.datetime) -> SyncResult:
+def _sync_table(conn: Connection, table, key: str, wanted: Wanted, now: dt.datetime) -> SyncResult:
     """Insert new rows, update changed ones, deactivate missing ones; touch nothing else."""
     columns = [c for c in table.c if c.name not in (key, "updated_at")]
-    existing = {row[0]: dict(row._mapping) for row in conn.execute(select(table.c[key], *columns))}
-    new = [{key: k, **row, "updated_at": now} for k, row in wanted.items() if k not in existing]
-    changed = [{key: k, **row, "updated_at": now} for k, row in wanted.items()
+    query = select(table.c[key], *columns)
+    if wanted.gone is not None:
+        if not wanted.rows and not wanted.gone:
+            return SyncResult()
+        query = query.where(table.c[key].in_(list(wanted.rows.keys() | wanted.gone)))
+    existing = {row[0]: dict(row._mapping) for row in conn.execute(query)}
+    gone_keys = existing.keys() - wanted.rows.keys() if wanted.gone is None else wanted.gone
+    new = [{key: k, **row, "updated_at": now} for k, row in wanted.rows.items() if k not in existing]
+    changed = [{key: k, **row, "updated_at": now} for k, row in wanted.rows.items()
                if k in existing and _differs(existing[k], row)]
-    gone = [{key: k, "active": False, "updated_at": now} for k, row in existing.items()
-            if k not in wanted and row["active"]]
+    gone = [{key: k, "active": False, "updated_at": now} for k in gone_keys
+            if k in existing and existing[k]["active"]]
     if new:
         # Another node syncing the same file at the same moment may insert first.
         conn.execute(dialect.insert(conn, table).on_conflict_do_nothing(index_elements=[key]), new)
