@@ -30,7 +30,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import AbstractSet, Optional
+from typing import Optional
 from zoneinfo import ZoneInfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,11 +39,13 @@ sys.path[:0] = [os.path.dirname(HERE), HERE]
 from company_gen import company_yaml  # noqa: E402
 from config.loader import load_text  # noqa: E402
 from config.snapshot import Snapshot  # noqa: E402
+from daemon.heap import COMPACT_INTERVAL  # noqa: E402
 from routing import plan, prepare  # noqa: E402
 from routing.types import Call  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Moscow")
 START = dt.datetime(2026, 12, 14, 0, 0, tzinfo=ZONE)           # a Monday
+COMPACT_EVERY = round(200 * COMPACT_INTERVAL)                  # the daemon's compactions, at 200 calls/s
 
 
 def build_company(seed: int) -> Snapshot:
@@ -63,12 +65,6 @@ class Presence:
     def is_busy(self, login: str) -> bool:
         return login in self.busy
 
-    def unregistered_among(self, logins: frozenset[str]) -> AbstractSet[str]:
-        return logins & self.unregistered
-
-    def busy_among(self, logins: frozenset[str]) -> AbstractSet[str]:
-        return logins & self.busy
-
 
 @dataclass
 class Overrides:
@@ -80,12 +76,6 @@ class Overrides:
 
     def forward_to_mobile(self, login: str) -> bool:
         return login in self.to_mobile
-
-    def dnd_among(self, logins: frozenset[str]) -> AbstractSet[str]:
-        return logins & self.dnd_on
-
-    def forwarded_among(self, logins: frozenset[str]) -> AbstractSet[str]:
-        return logins & self.to_mobile
 
 
 class Rotation:
@@ -214,19 +204,24 @@ class Timings:
     collections: tuple[int, ...] = (0, 0, 0)            # by the garbage collector, per generation
 
 
-def run_once(snapshot: Snapshot, load: Workload) -> Timings:
+def run_once(snapshot: Snapshot, load: Workload, compact_every: int = 0) -> Timings:
     """Times each plan() with perf_counter_ns.  Around that pair, the thread's CPU time
     is read: when a call's wall time exceeds it, another process had the core for the
     difference, and `on_cpu` keeps the smaller (it never understates plan()'s cost:
-    the CPU time also covers the clock reads)."""
+    the CPU time also covers the clock reads).  Every `compact_every` calls, as the
+    daemon's heap.Compactor does every 0.25 s, the heap is collected and frozen
+    (untimed)."""
     out = Timings()
     presence, overrides, rotation = load.presence, load.overrides, load.rotation
     wall_clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
     before = [s["collections"] for s in gc.get_stats()]
     drift = load.drift.step if load.drift is not None else None
-    for c, now in load.calls:
+    for i, (c, now) in enumerate(load.calls):
         if drift is not None:
             drift()
+        if compact_every and not i % compact_every:
+            gc.collect()
+            gc.freeze()
         c0 = cpu_clock()
         t0 = wall_clock()
         result = plan(c, snapshot, now, presence, rotation, overrides)
@@ -268,6 +263,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--compact-every", type=int, default=COMPACT_EVERY,
+                        help=f"collect and freeze the heap every N calls, as the daemon does every "
+                             f"{COMPACT_INTERVAL} s (default: {COMPACT_EVERY}, its calls at 200/s; 0: never)")
     parser.add_argument("--workload", choices=("both", "scattered", "day"), default="both",
                         help="scattered: times over a week and live state drawn anew each run; "
                              "day: each run one working day in time order, live state drifting")
@@ -289,11 +287,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         loads = [workload(snapshot, args.calls, random.Random(args.seed * 1000 + run),
                           day=run if kind == "day" else None) for run in range(args.runs)]
         print(f"\n{kind} workload")
-        measure(snapshot, loads)
+        measure(snapshot, loads, args.compact_every)
     return 0
 
 
-def measure(snapshot: Snapshot, loads: list[Workload]) -> None:
+def measure(snapshot: Snapshot, loads: list[Workload], compact_every: int = 0) -> None:
     # As the daemon does after loading a snapshot and preparing its routing index
     # (daemon/config_reload.py): the config's objects live as long as the snapshot, so
     # the collector should not rescan them.  The benchmark's own calls are frozen with
@@ -303,7 +301,7 @@ def measure(snapshot: Snapshot, loads: list[Workload]) -> None:
     gc.collect()
     gc.freeze()
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores: above ~0.5, other work competes for them)")
-    results = [report(run + 1, run_once(snapshot, load)) for run, load in enumerate(loads)]
+    results = [report(run + 1, run_once(snapshot, load, compact_every)) for run, load in enumerate(loads)]
     if len(results) > 1:
         for i, label in enumerate(("p50 over runs", "p99 over runs", "on-CPU p50 over runs", "on-CPU p99 over runs")):
             spread(label, [r[i] for r in results])

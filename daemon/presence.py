@@ -15,9 +15,7 @@ event and must never fall behind FreeSWITCH's event queue.
 """
 from __future__ import annotations
 
-from typing import Collection, Iterable, NamedTuple, Optional, Union
-
-from routing.types import among
+from typing import Iterable, NamedTuple, Optional, Union
 
 WILDCARD_CONTACT = "*"     # REGISTER with "Contact: *" and Expires: 0 drops every contact
 
@@ -51,13 +49,6 @@ class PresenceView:
 
     def is_busy(self, login: str) -> bool:
         return self.connected and login in self._busy
-
-    def unregistered_among(self, logins: frozenset[str]) -> Collection[str]:
-        """Those of `logins` with no registered contact (a department's members, at once)."""
-        return logins.difference(self._contacts) if self.connected else ()
-
-    def busy_among(self, logins: frozenset[str]) -> Collection[str]:
-        return among(logins, self._busy) if self.connected else ()
 
     # ------------------------------------------------------------ the link's lifecycle
 

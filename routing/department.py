@@ -47,16 +47,6 @@ def members_needed(strategy: str, members: int, slot: int, total: int) -> int:
     return members
 
 
-def member_indices(bits: int) -> list[int]:
-    """The indices of the set bits of `bits`, lowest first (members in the department's order)."""
-    indices = []
-    while bits:
-        low = bits & -bits
-        indices.append(low.bit_length() - 1)
-        bits ^= low
-    return indices
-
-
 def round_robin(members: Sequence[T], start: int) -> list[T]:
     """Members starting at `start` modulo their number (the store counts calls, not members)."""
     if not members:

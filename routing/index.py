@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, NamedTuple, Optional, Union
+from typing import Mapping, NamedTuple, Optional, Union
 from zoneinfo import ZoneInfo
 
 from config.models import Company, Department, Employee, Target
@@ -27,8 +27,7 @@ from routing import dialstring
 from routing.absence import AbsenceSpan, spans as absence_spans
 from routing.clock import Clock, WorkingHours
 from routing.department import members_needed, windows
-from routing.devices import (RING_ALL, RING_NOTHING, RING_OFFICE, RING_OFFICE_OR_MOBILE, DeviceRule, kind_of,
-                             mobile_variants, rule_for)
+from routing.devices import DeviceRule, kind_of, mobile_variants, rule_for
 from routing.legs import LegCache
 from routing.localtime import ZoneOffsets
 from routing.memo import Memo
@@ -82,13 +81,7 @@ class Person:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Group:
-    """One department, its members resolved to people (in the file's order).
-
-    A department call works on its members as the bits of an int (bit i: member i),
-    so that it asks each question once for them all: the masks below are what the
-    file says about them; who works now comes from one bit test per clock, the live
-    views answer for `login_set` at once (routing.types), and the call's result is a
-    handful of ints, also the key under which its ring step is kept (`bridges`)."""
+    """One department, its members resolved to people (in the file's order)."""
     name: str
     extension: str
     ref: str                                # "department:NAME"
@@ -98,16 +91,12 @@ class Group:
     skip_busy: bool
     members: tuple[Person, ...]
     no_answer: Route
+    # The members' logins, clocks, absences and devices.kind_of: columns read by every
+    # department call, so that it need not touch twenty Person objects.
     logins: tuple[str, ...]
-    login_set: frozenset[str]
-    bit_of: Mapping[str, int]               # login -> its member's bit
-    by_clock: tuple[tuple[Clock, int], ...]     # each clock (zone + schedule) and the bits of its members
-    absentees: tuple[tuple[int, tuple[AbsenceSpan, ...], ZoneInfo], ...]    # members with absences: bit, spans, zone
-    ringable: int                           # members with a device to ring at all
-    forwardable: int                        # office devices and a mobile: *21 rings the mobile alone
-    asks_registration: int                  # office devices: registration decides what rings
-    needs_registration: int                 # office devices only: nothing rings when unregistered
-    rings_all: int                          # devices: all: the mobile alone when unregistered
+    clocks: tuple[Clock, ...]
+    absences: tuple[tuple[AbsenceSpan, ...], ...]
+    kinds: tuple[int, ...]
     needed: int                             # available members a call needs to know of (department.members_needed)
     windows: tuple[tuple[int, int], ...]    # the strategy's (start, end) of each turn, for all members
     source: Department = field(repr=False)  # what it was built from, with `members`
@@ -247,29 +236,14 @@ def _person(e: Employee, snapshot: Snapshot, clocks: dict[object, Clock], offset
 
 def _group(d: Department, people: Mapping[str, Person]) -> Group:
     members = tuple(people[login] for login in d.members if login in people)
-    by_clock: dict[Clock, int] = {}
-    for i, m in enumerate(members):
-        by_clock[m.clock] = by_clock.get(m.clock, 0) | 1 << i
     return Group(
         name=d.name, extension=d.extension, ref=f"department:{d.name}", strategy=d.strategy,
         member_timeout=d.member_timeout, timeout=d.timeout, skip_busy=d.skip_busy,
         members=members, no_answer=route_of(d.no_answer),
-        logins=tuple(m.login for m in members), login_set=frozenset(m.login for m in members),
-        bit_of={m.login: 1 << i for i, m in enumerate(members)},
-        by_clock=tuple(by_clock.items()),
-        absentees=tuple((1 << i, m.absences, m.clock.zone) for i, m in enumerate(members) if m.absences),
-        ringable=_bits(members, lambda kind: kind != RING_NOTHING),
-        forwardable=_bits(members, lambda kind: kind in (RING_OFFICE_OR_MOBILE, RING_ALL)),
-        asks_registration=_bits(members, lambda kind: kind in (RING_OFFICE, RING_OFFICE_OR_MOBILE, RING_ALL)),
-        needs_registration=_bits(members, lambda kind: kind in (RING_OFFICE, RING_OFFICE_OR_MOBILE)),
-        rings_all=_bits(members, lambda kind: kind == RING_ALL),
+        logins=tuple(m.login for m in members), clocks=tuple(m.clock for m in members),
+        absences=tuple(m.absences for m in members), kinds=tuple(m.kind for m in members),
         needed=members_needed(d.strategy, len(members), d.member_timeout, d.timeout),
         windows=tuple(windows(d.strategy, len(members), d.member_timeout, d.timeout)), source=d)
-
-
-def _bits(members: tuple[Person, ...], test: Callable[[int], bool]) -> int:
-    """The bits of the members whose devices.kind_of passes `test`."""
-    return sum(1 << i for i, m in enumerate(members) if test(m.kind))
 
 
 # --------------------------------------------------------------------------- cache

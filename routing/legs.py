@@ -20,12 +20,10 @@ collector: what is kept between calls is what it scans):
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, NamedTuple, Union
+from typing import TYPE_CHECKING, NamedTuple
 
 from routing import dialstring
-from routing.department import member_indices
-from routing.devices import (FORWARDED_TURN, MOBILE, OFFICE, REGISTERED_TURN, UNREGISTERED_TURN, VARIANTS, Devices,
-                             turn_devices)
+from routing.devices import MOBILE, OFFICE, VARIANTS, Devices, turn_devices
 from routing.memo import Memo
 from routing.types import Leg
 from routing.values import new_leg
@@ -73,27 +71,16 @@ class LegCache:
             found = self._fragments.put(key, build(p, turn_devices(p, variant), start, end, extra))
         return found
 
-    def department(self, g: Group, available: int, forwarded: int, unregistered: int,
-                   order: Union[int, tuple[int, ...], None], call_extra: str) -> Ring:
-        """The ring step of a department call, given who is available as member bits
-        (see Walk._available) and where the strategy starts (Walk._order).
-
-        Kept by who rings with which devices: a simultaneous department by the masks
-        themselves (everyone available rings), the others by their rung turns, as only
-        the first few members in the strategy's order fit in its timeout."""
-        if g.strategy == "simultaneous":
-            key: tuple = (available, forwarded, unregistered, call_extra)
-            members = None
-        else:
-            members = _ringing(g, available, order)
-            key = (members, forwarded, unregistered, call_extra)
+    def department(self, g: Group, rung: list[int], call_extra: str) -> Ring:
+        """The bridge of a department's rung members, given as turns (member index *
+        VARIANTS + device variant, see Walk._available), each in its window."""
+        key = (call_extra, *rung)
         found = g.bridges.get(key)
         if found is None:
-            rung = _turns(member_indices(available) if members is None else members, forwarded, unregistered)
             found = self._keep(g, key, rung, call_extra)
         return found
 
-    def _keep(self, g: Group, key: tuple, rung: tuple[int, ...], call_extra: str) -> Ring:
+    def _keep(self, g: Group, key: tuple, rung: list[int], call_extra: str) -> Ring:
         bridges = g.bridges
         if len(bridges) >= BRIDGES_PER_DEPARTMENT:
             bridges.clear()
@@ -101,7 +88,7 @@ class LegCache:
         found = bridges[key] = Ring(self._join(g, rung, call_extra), tuple([logins[turn // VARIANTS] for turn in rung]))
         return found
 
-    def _join(self, g: Group, rung: tuple[int, ...], call_extra: str) -> Fragment:
+    def _join(self, g: Group, rung: list[int], call_extra: str) -> Fragment:
         """The rung members' legs, each in its window, as one bridge (every call that
         finds its department in a new state builds one: the loop is `fragment`'s
         lookup, inlined)."""
@@ -125,41 +112,6 @@ class LegCache:
         dial = ",".join(dials)
         whole = "" if mobile else dialstring.bridge_prefix(end, False) + dial
         return Fragment(tuple(legs), dial, end, mobile, whole)
-
-
-def _ringing(g: Group, available: int, order: Union[int, tuple[int, ...], None]) -> tuple[int, ...]:
-    """The members who get a turn (at most one per window), in the strategy's order:
-    the department's (None), from the round robin's start among the available members
-    and around (an int), or longest idle's (a tuple)."""
-    if type(order) is tuple:
-        return order[:len(g.windows)]
-    turns = len(g.windows)
-    start = order or 0
-    bits = available
-    for _ in range(start):                   # round robin: skip the first `start` available
-        bits &= bits - 1
-    members = []
-    while bits and len(members) < turns:
-        low = bits & -bits
-        members.append(low.bit_length() - 1)
-        bits ^= low
-    bits = available
-    while start and len(members) < turns:    # ... and come round to them
-        low = bits & -bits
-        members.append(low.bit_length() - 1)
-        bits ^= low
-        start -= 1
-    return tuple(members)
-
-
-def _turns(members: Iterable[int], forwarded: int, unregistered: int) -> tuple[int, ...]:
-    """Each member as a turn: member index * VARIANTS + the device variant that rings
-    (routing.devices)."""
-    if not forwarded and not unregistered:
-        return tuple([i * VARIANTS for i in members])          # REGISTERED_TURN is 0
-    return tuple([i * VARIANTS + (FORWARDED_TURN if (forwarded >> i) & 1 else
-                                  UNREGISTERED_TURN if (unregistered >> i) & 1 else REGISTERED_TURN)
-                  for i in members])
 
 
 def build(p: Person, devices: Devices, start: int, end: int, extra: str) -> Fragment:

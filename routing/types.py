@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import AbstractSet, Collection, Optional, Protocol
+from typing import Optional, Protocol
 
 
 @dataclass(frozen=True)
@@ -15,17 +15,10 @@ class Call:
     uuid: str = ""
 
 
-# The live views answer each question for one login and, for department calls, for a
-# department's members at once: `*_among(logins)` returns those of `logins` for which
-# the answer is yes (usually none or a few).  Twenty Python calls per department cost
-# more than the rest of its plan; a set operation in C does not (see `among`).
-
 class Presence(Protocol):
     """Live view of devices, fed by the inbound ESL connection."""
     def is_registered(self, login: str) -> bool: ...
     def is_busy(self, login: str) -> bool: ...
-    def unregistered_among(self, logins: frozenset[str]) -> Collection[str]: ...
-    def busy_among(self, logins: frozenset[str]) -> Collection[str]: ...
 
 
 class Rotation(Protocol):
@@ -38,19 +31,6 @@ class Overrides(Protocol):
     """Runtime overrides set by feature codes (*21 forward to mobile, *78 DND)."""
     def forward_to_mobile(self, login: str) -> bool: ...
     def dnd(self, login: str) -> bool: ...
-    def forwarded_among(self, logins: frozenset[str]) -> Collection[str]: ...
-    def dnd_among(self, logins: frozenset[str]) -> Collection[str]: ...
-
-
-def among(logins: frozenset[str], holder: AbstractSet[str] | dict) -> frozenset[str]:
-    """Those of `logins` that `holder` (a set, or a dict by login) contains, at C speed.
-
-    `frozenset.intersection` with a dict walks the whole dict; `difference` looks each
-    of `logins` up in it instead (and with a set, both walk the smaller side)."""
-    return logins.difference(logins.difference(holder))
-
-
-_NONE: frozenset[str] = frozenset()
 
 
 class AssumeAvailable:
@@ -60,12 +40,6 @@ class AssumeAvailable:
 
     def is_busy(self, login: str) -> bool:
         return False
-
-    def unregistered_among(self, logins: frozenset[str]) -> Collection[str]:
-        return _NONE
-
-    def busy_among(self, logins: frozenset[str]) -> Collection[str]:
-        return _NONE
 
 
 class NoRotation:
@@ -82,12 +56,6 @@ class NoOverrides:
 
     def dnd(self, login: str) -> bool:
         return False
-
-    def forwarded_among(self, logins: frozenset[str]) -> Collection[str]:
-        return _NONE
-
-    def dnd_among(self, logins: frozenset[str]) -> Collection[str]:
-        return _NONE
 
 
 ASSUME_AVAILABLE = AssumeAvailable()

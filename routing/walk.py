@@ -20,9 +20,9 @@ This is the hot path of `plan()` (budget: 50 µs at p99 for 20-member department
 hence:
 - `now` is read once, as whole UTC seconds; whether a clock (zone + schedule) works
   is kept per UTC hour for all calls (routing.clock), a zone's local day per call;
-- a department call works on its members as the bits of ints (routing.index.Group):
-  one bit test per clock, one question to each live view for all members at once,
-  and the few ints that result are the key under which its ring step is kept;
+- a department call scans its members through the Group's columns and notes each
+  available member as a small int (a "turn": member index and device variant), so
+  the scan allocates nothing per member and its result is a cheap memo key;
 - ring steps' legs are kept per department by who rings with which devices, and
   per person and turn (routing.legs); a call builds only its steps, and the head of
   a dial string when it carries the caller's number.
@@ -37,8 +37,9 @@ from routing import dialstring
 from routing.absence import absence_on
 from routing.callerid import call_variables, mobile_leg_variables, own_number
 from routing.clock import Clock, WorkingHours
-from routing.department import idle_order, member_indices
-from routing.devices import FORWARDED_TURN, turn_for
+from routing.department import idle_order, round_robin
+from routing.devices import (FORWARDED_TURN, RING_ALL, RING_MOBILE, RING_NOTHING, RING_OFFICE, UNREGISTERED_TURN,
+                             VARIANTS, turn_for)
 from routing.index import Entity, Group, Person, Route, RoutingIndex, route_of
 from routing.legs import Fragment
 from routing.localtime import SECONDS_PER_HOUR
@@ -112,72 +113,75 @@ class Walk:
 
     def department(self, g: Group, reason: str) -> str:
         self.visited.add(g)
-        available, forwarded, unregistered = self._available(g)
-        if not available:
+        turns = self._available(g)
+        if not turns:
             self.follow(g.no_answer, g, "no_one_available")
             return "no_one_available"
-        ring = self.index.legs.department(g, available, forwarded, unregistered, self._order(g, available),
-                                          self._mobile_extra())
-        self.visited.update(ring.logins)
-        self.steps.append(self._ring_step(ring.bridge, reason, g.ref))
+        logins = g.logins
+        if g.strategy == "round_robin":
+            turns = round_robin(turns, self.rotation.round_robin_start(g.name))
+        elif g.strategy == "longest_idle":
+            last = self.rotation.last_answered
+            turns = idle_order(turns, [last(logins[turn // VARIANTS]) for turn in turns])
+        rung = turns[:len(g.windows)]
+        self._ring_department(g, rung, reason)
         self.follow(g.no_answer, g, "no_answer")
         return "department"
 
-    def _order(self, g: Group, available: int) -> Union[int, tuple[int, ...], None]:
-        """Where the strategy starts among the available members: round robin's first
-        one (an index into them), longest idle's order (member indices); None: the
-        department's order."""
-        if g.strategy == "round_robin":
-            return self.rotation.round_robin_start(g.name) % available.bit_count()
-        if g.strategy == "longest_idle":
-            members = member_indices(available)
-            last, logins = self.rotation.last_answered, g.logins
-            return tuple(idle_order(members, [last(logins[i]) for i in members]))
-        return None
+    def _available(self, g: Group) -> list[int]:
+        """The first `g.needed` members who can be rung now, in the department's order,
+        each as a turn: member index * VARIANTS + the device variant that rings
+        (routing.devices; the rule of `turn_for`, inlined, except that a mobile-only
+        member is not asked about `*21`: it would ring the same mobile).
 
-    def _available(self, g: Group) -> tuple[int, int, int]:
-        """Who of the department can be rung now, as member bits (see routing.index.Group):
-        (available, forwarded to the mobile by `*21`, ringing the mobile alone because the
-        office devices are unregistered).  The rule of `turn_for`, for all members at once.
-
-        Skipped: off hours by their own schedule, absent, already reached in this call,
-        DND, on a call (when the department skips busy members), nothing to ring.  A
-        question to a live view is asked only when a member it can change is left."""
-        hour, minute = self._hour, self._minute
-        available = 0
-        for clock, bits in g.by_clock:
+        Skipped: already reached in this call, off hours by their own schedule, absent,
+        DND, on a call (when the department skips busy members), nothing to ring.  The
+        checks that need no live view come first.  (One loop over the Group's columns:
+        it runs for every member of every department call, and each live-view
+        question is a Python call.)"""
+        visited, hour, minute = self.visited, self._hour, self._minute
+        dnd, to_mobile = self.overrides.dnd, self.overrides.forward_to_mobile
+        registered = self.presence.is_registered
+        is_busy = self.presence.is_busy if g.skip_busy else None
+        office, mobile_only, nothing, both = RING_OFFICE, RING_MOBILE, RING_NOTHING, RING_ALL
+        unregistered, forwarded = UNREGISTERED_TURN, FORWARDED_TURN       # REGISTERED_TURN is 0
+        left = g.needed
+        turns: list[int] = []
+        turn = -VARIANTS
+        for login, clock, absences, kind in zip(g.logins, g.clocks, g.absences, g.kinds):
+            turn += VARIANTS
+            if login in visited:
+                continue
             worked = hour.get(clock)
             if worked is None:
-                if self._working(clock):
-                    available |= bits
-            elif (worked >> minute) & 1:
-                available |= bits
-        available &= g.ringable
-        if not available:
-            return 0, 0, 0
-        for bit, absences, zone in g.absentees:
-            if available & bit and absence_on(absences, self._local_time(zone)[0]) is not None:
-                available ^= bit
-        logins, bit_of = g.login_set, g.bit_of
-        for login in logins.intersection(self.visited):
-            available &= ~bit_of[login]
-        for login in self.overrides.dnd_among(logins):
-            available &= ~bit_of[login]
-        if g.skip_busy:
-            for login in self.presence.busy_among(logins):
-                available &= ~bit_of[login]
-        forwarded = unregistered = 0
-        if available & g.forwardable:
-            for login in self.overrides.forwarded_among(logins):
-                forwarded |= bit_of[login]
-            forwarded &= available & g.forwardable
-        if available & g.asks_registration:
-            for login in self.presence.unregistered_among(logins):
-                unregistered |= bit_of[login]
-            unregistered &= available & ~forwarded
-            available &= ~(unregistered & g.needs_registration)
-            unregistered &= g.rings_all
-        return available, forwarded, unregistered
+                if not self._working(clock):
+                    continue
+            elif not (worked >> minute) & 1:
+                continue
+            if absences and absence_on(absences, self._local_time(clock.zone)[0]) is not None:
+                continue
+            if dnd(login) or is_busy is not None and is_busy(login):
+                continue
+            if kind == office:
+                if not registered(login):
+                    continue
+                turns.append(turn)
+            elif kind == mobile_only:
+                turns.append(turn)
+            elif kind == nothing:
+                continue
+            elif to_mobile(login):
+                turns.append(turn + forwarded)
+            elif registered(login):
+                turns.append(turn)
+            elif kind == both:
+                turns.append(turn + unregistered)
+            else:
+                continue
+            left -= 1
+            if not left:
+                break
+        return turns
 
     # ------------------------------------------------------------------ targets
 
@@ -218,6 +222,12 @@ class Walk:
         return step
 
     # ------------------------------------------------------------------ ring steps
+
+    def _ring_department(self, g: Group, rung: list[int], reason: str) -> None:
+        """The rung members' legs in their turns, as one ring step (routing.legs)."""
+        ring = self.index.legs.department(g, rung, self._mobile_extra())
+        self.visited.update(ring.logins)
+        self.steps.append(self._ring_step(ring.bridge, reason, g.ref))
 
     def _ring_step(self, legs: Fragment, reason: str, target: str) -> Step:
         """The step of a bridge: its legs' dial strings behind the call-wide variables."""

@@ -13,12 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import Collection, Optional
+from typing import Optional
 
 import gevent
 import gevent.event
 
-from routing.types import among
 from store.database import Store
 from store.offhub import off_hub
 from store.runtime import OverrideState, RuntimeChanges, RuntimeState, check_kind
@@ -81,14 +80,6 @@ class StoreState:
 
     def dnd(self, login: str) -> bool:
         return self._state.overrides.get(login, NO_OVERRIDES).dnd
-
-    def forwarded_among(self, logins: frozenset[str]) -> Collection[str]:
-        overrides = self._state.overrides
-        return [login for login in among(logins, overrides) if overrides[login].forward_to_mobile]
-
-    def dnd_among(self, logins: frozenset[str]) -> Collection[str]:
-        overrides = self._state.overrides
-        return [login for login in among(logins, overrides) if overrides[login].dnd]
 
     def override(self, login: str) -> OverrideState:
         return self._state.overrides.get(login, NO_OVERRIDES)

@@ -102,21 +102,3 @@ def test_reset_after_a_reconnect_forgets_calls_of_the_old_link():
     view.disconnected()
     view.reset(["anna"])
     assert not view.is_busy("anna")
-
-
-def test_a_department_asks_for_its_members_at_once_and_hears_what_each_would():
-    view = connected(Registration("anna", "<sip:anna@10.0.0.5>", "c1"), "boris", "ivan")
-    view.channel_answered("u1", "boris")
-    view.channel_answered("u2", "oleg")
-    members = frozenset({"anna", "boris", "oleg", "pavel"})
-    assert set(view.unregistered_among(members)) == {m for m in members if not view.is_registered(m)} \
-        == {"oleg", "pavel"}
-    assert set(view.busy_among(members)) == {m for m in members if view.is_busy(m)} == {"boris", "oleg"}
-
-
-def test_while_the_link_is_down_a_department_finds_everyone_registered_and_idle():
-    view = connected("anna")
-    view.channel_answered("u1", "anna")
-    view.disconnected()
-    assert not view.unregistered_among(frozenset({"anna", "boris"}))
-    assert not view.busy_among(frozenset({"anna", "boris"}))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import AbstractSet, Any, Iterable, Optional
+from typing import Any, Iterable, Optional
 from zoneinfo import ZoneInfo
 
 from config.models import ConfigFile
@@ -62,12 +62,6 @@ class Devices:
     def is_busy(self, login: str) -> bool:
         return login in self.busy
 
-    def unregistered_among(self, logins: frozenset[str]) -> AbstractSet[str]:
-        return logins & self.unregistered
-
-    def busy_among(self, logins: frozenset[str]) -> AbstractSet[str]:
-        return logins & self.busy
-
 
 @dataclass
 class Switches:
@@ -80,12 +74,6 @@ class Switches:
 
     def forward_to_mobile(self, login: str) -> bool:
         return login in self.to_mobile
-
-    def dnd_among(self, logins: frozenset[str]) -> AbstractSet[str]:
-        return logins & self.dnd_on
-
-    def forwarded_among(self, logins: frozenset[str]) -> AbstractSet[str]:
-        return logins & self.to_mobile
 
 
 @dataclass

@@ -50,17 +50,6 @@ def test_a_feature_code_applies_at_once_here_and_within_a_refresh_on_the_other_n
     until(lambda: not b.dnd("ivan.petrov"), what="the other node to see *79")
 
 
-def test_a_department_hears_each_members_overrides_at_once(nodes):
-    a, _ = nodes
-    a.set_override("ivan.petrov", "dnd", True)
-    a.set_override("anna.smirnova", "forward_to_mobile", True)
-    a.set_override("oleg.popov", "dnd", True)
-    a.set_override("oleg.popov", "dnd", False)          # *79: the row stays, switched off
-    members = frozenset({"ivan.petrov", "anna.smirnova", "oleg.popov", "pavel.orlov"})
-    assert set(a.dnd_among(members)) == {m for m in members if a.dnd(m)} == {"ivan.petrov"}
-    assert set(a.forwarded_among(members)) == {m for m in members if a.forward_to_mobile(m)} == {"anna.smirnova"}
-
-
 def test_round_robin_advances_made_on_both_nodes_add_up(nodes):
     a, b = nodes
     a.advance_round_robin("Продажи")
