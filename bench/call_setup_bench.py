@@ -290,8 +290,22 @@ def reload_report(ours: ServerResult) -> str:
         rows.append([label, str(len(own)), triple(own), triple(hub), triple(sim)])
     head = (f"reload under load: SIGHUP {sent - start:.1f} s into the traffic, "
             f"'config reloaded' logged {done - sent:.2f} s later")
-    return head + "\n" + table(["", "calls", "daemon's own p50 / p99 / max", "hub late p50 / p99 / max",
-                                 "sim side p50 / p99 / max"], rows)
+    return (head + "\n" + table(["", "calls", "daemon's own p50 / p99 / max", "hub late p50 / p99 / max",
+                                  "sim side p50 / p99 / max"], rows) + "\n" + _reference(ours, sent, done))
+
+
+def _reference(ours: ServerResult, sent: float, done: float) -> str:
+    """What the slowest setup of as many calls as the reload window holds is without a
+    reload: the window has ~100 calls, so its p99 is its maximum, and the maximum of
+    any ~100 calls varies a lot."""
+    during = len(ours.setup((sent, done)))
+    before = [value for at, value in sorted(ours.daemon.setup) if at < sent] if ours.daemon else []
+    maxima = sorted(max(before[i:i + during]) for i in range(0, len(before) - during + 1, during)) if during else []
+    if not maxima:
+        return ""
+    return (f"for comparison, the slowest daemon's own setup of {during} consecutive calls before the SIGHUP "
+            f"({len(maxima)} such windows): median {ms(quantile(maxima, 0.5))}, p90 {ms(quantile(maxima, 0.9))}, "
+            f"max {ms(maxima[-1])}")
 
 
 SUMMARY = [    # (label, value of one run's result, format)

@@ -15,6 +15,7 @@ the whole-file path.
 """
 from __future__ import annotations
 
+import codecs
 import ctypes
 import gc
 import os
@@ -43,16 +44,23 @@ _last_entries = EntryCache()          # of the last file that loaded, reused by 
 
 def load(path: str | os.PathLike[str]) -> Snapshot:
     """Read, validate and index the file at `path`; raise ConfigError listing every problem."""
+    global _loaded_before
     source = os.fspath(path)
     try:
         return load_text(_read(path, source), source)
     finally:
-        _give_back_free_memory()
+        if not _loaded_before:
+            _loaded_before = True
+            _give_back_free_memory()
+
+
+_loaded_before = False          # a process's first load frees the most; see _give_back_free_memory
+READ_SLICE = 1 << 18            # bytes decoded at a time (see _read)
 
 
 def _read(path: str | os.PathLike[str], source: str) -> str:
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")   # tolerate the BOM some Windows editors add
+        text = _decoded(Path(path).read_bytes())
     except FileNotFoundError:
         raise ConfigError([Problem(source, None, "", "no such file")]) from None
     except UnicodeDecodeError as exc:
@@ -73,13 +81,29 @@ def load_text(text: str, source: str = "<memory>", *, by_pieces: bool = True) ->
         return _load_text(text, source, by_pieces)
 
 
+def _decoded(data: bytes) -> str:
+    """UTF-8 text, a byte-order mark dropped (some Windows editors add one), decoded a
+    slice at a time: a daemon reloads in a thread beside the calls it serves, and
+    decoding 4 MB at once holds the GIL for 5-7 ms.  (Text that is not UTF-8 is
+    decoded again whole, for the position of the error.)"""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        parts = [decoder.decode(data[start:start + READ_SLICE]) for start in range(0, len(data), READ_SLICE)]
+        parts.append(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        return data.decode("utf-8-sig")
+    return "".join(parts)
+
+
 def _give_back_free_memory() -> None:
     """Return the C heap's free pages to the system (glibc's malloc_trim; 2 ms).
 
     A load frees as much as it keeps (the text, its pieces, the YAML parser's buffers),
     in blocks among those it keeps, and glibc gives back by itself only a free top of
     the heap: after loading 10,000 employees the daemon held some 20 MB more without
-    this.  Nothing where the C library has no malloc_trim (musl, macOS).
+    this.  Only after a process's first load: a reload frees far less, and runs beside
+    calls, and malloc_trim holds malloc's lock for several ms, making every thread
+    that allocates wait.  Nothing where the C library has no malloc_trim (musl, macOS).
     """
     if _malloc_trim is not None:
         _malloc_trim(0)

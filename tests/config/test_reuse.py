@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 
 import config
 from config.loader import ConfigError, load_text
+from config import reuse
 from config.reuse import cut
 from tests.config.sample import Case, assert_problems, company_file, employee, marked_lines
 
@@ -180,3 +182,18 @@ def test_unusual_files_are_not_cut(text):
 def test_unusual_lists_are_not_cut_into_entries(text):
     [section] = cut(text).sections
     assert section.entries is None
+
+
+LINES = ["company:", "  name: X", "employees:", "  - name: A", "    extension: 201", "departments:", "  - x",
+         "# note", "", " ", "\r", "a\x85b", "key: \u2028"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(LINES), max_size=12), st.sampled_from(["\n", "\r\n"]), st.integers(1, 9))
+def test_a_file_searched_a_slice_at_a_time_is_cut_as_in_one_piece(lines, newline, slice_size):
+    """The searches over the whole text go a slice at a time (so that a reload does not
+    hold the GIL for long); slices of a few characters find what one search finds."""
+    text = newline.join(lines)
+    whole = cut(text)
+    with patch.object(reuse, "SLICE", slice_size):
+        assert cut(text) == whole
