@@ -25,6 +25,7 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -117,10 +118,33 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                         help=f"the daemon's clock at start (default {DEFAULT_AT})")
     parser.add_argument("--quick", action="store_true", help="smoke run: 100 calls, 200 employees")
     parser.add_argument("--workdir", help="keep the config, logs and store here (default: a temporary directory)")
+    parser.add_argument("--trace-memory", action="store_true",
+                        help="tracemalloc in the daemon: after each round, where its Python memory grew since round 1")
     args = parser.parse_args(argv)
     args.calls = args.calls or (100 if args.quick else 2000)
     args.employees = args.employees or (200 if args.quick else 10_000)
     return args
+
+
+def python_growth(daemon: ServerProcess, samples: str, number: int, top: int = 8) -> str:
+    """Ask the daemon for a tracemalloc dump (SIGUSR1, bench/daemon_process.py) and
+    say where its Python memory grew since the first one."""
+    import tracemalloc
+    dump = f"{samples}.memory-{number}.tracemalloc"
+    daemon.process.send_signal(signal.SIGUSR1)
+    if not wait_until(lambda: os.path.exists(dump), 30.0):
+        return "  (no tracemalloc dump from the daemon)"
+    gevent.sleep(0.5)                       # written by now
+    now = tracemalloc.Snapshot.load(dump)
+    first = tracemalloc.Snapshot.load(f"{samples}.memory-1.tracemalloc")
+    total = sum(stat.size for stat in now.statistics("filename")) / 2**20
+    lines = [f"  Python memory traced: {total:.1f} MiB"]
+    if number > 1:
+        diff = now.compare_to(first, "lineno")
+        grown = sum(stat.size_diff for stat in diff) / 2**20
+        lines.append(f"  since round 1: {grown:+.2f} MiB; most:")
+        lines += [f"    {stat}" for stat in diff[:top]]
+    return "\n".join(lines)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -137,14 +161,19 @@ def main(argv: Optional[list[str]] = None) -> int:
                 raise SystemExit(f"only {len(destinations)} employees ring at {args.at}: raise --employees")
             print(f"company: {company.employees} employees; {args.calls} calls held at once, to as many "
                   f"employees, {args.rounds} rounds; placed at {args.rate:g}/s", flush=True)
+            samples = os.path.join(workdir, "setup.json")
+            argv = harness.daemon_argv(company.path, samples, args.at) + (["--trace-memory"] if args.trace_memory else [])
             daemon = harness.timed("callrouter started (config loaded)", lambda: ServerProcess(
-                "callrouter", harness.daemon_argv(company.path, os.path.join(workdir, "setup.json"), args.at),
-                os.path.join(workdir, "callrouter.log")))
+                "callrouter", argv, os.path.join(workdir, "callrouter.log")))
             try:
                 harness.timed("inbound ESL connected, registrations loaded", daemon.wait_ready)
                 startup = (daemon.usage.rss_mb(), daemon.usage.peak_rss_mb())
-                rounds = [harness.timed(f"round {n + 1}", lambda n=n: one_round(
-                    sim, daemon, destinations, args, first_caller=n * args.calls)) for n in range(args.rounds)]
+                rounds = []
+                for n in range(args.rounds):
+                    rounds.append(harness.timed(f"round {n + 1}", lambda n=n: one_round(
+                        sim, daemon, destinations, args, first_caller=n * args.calls)))
+                    if args.trace_memory:
+                        print(python_growth(daemon, samples, n + 1), flush=True)
             finally:
                 daemon.stop()
         finally:
