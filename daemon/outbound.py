@@ -43,8 +43,10 @@ from daemon.esl.event import Event
 from daemon.esl.frames import Frame
 from daemon.esl.session import CallSession
 from daemon.executor import AnsweredHook, CallBounds, PlanExecutor
+from daemon.features import KIND as FEATURE_KIND
 from daemon.features import LOG_ONLY, FeatureRequest, OverridesWriter, feature_plan, recognise
 from daemon.metrics import Metrics
+from routing import kind_of
 from routing.types import (ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Overrides, Plan, Presence,
                            Rotation)
 from store.records import DiscardRecords, RecordSink
@@ -106,11 +108,12 @@ class CallHandler:
         self.state: Optional[CallState] = None
         self.executor: Optional[PlanExecutor] = None
         self.kind = "unknown"
+        self.call: Optional[Call] = None
 
     def run(self) -> None:
         stage = "connect"
         try:
-            call = call_from_channel(self.session.connect())
+            call = self.call = call_from_channel(self.session.connect())
             self.state = CallState.begin(call, self.ctx.now())
             pending = self.session.submit(commands.MYEVENTS, commands.linger(self.ctx.settings.linger))
             stage = "plan"
@@ -166,6 +169,8 @@ class CallHandler:
 
     def _after_error(self, stage: str, exc: Exception) -> str:
         """The outcome of a call interrupted by `exc`: a failure handed back, unless it had ended anyway."""
+        if self.kind == "unknown" and self.call is not None:
+            self.kind = self._kind_unrouted(self.call)
         if self.state is not None and self.state.answered:
             return cs.ANSWERED
         if self.session.channel.hung_up and isinstance(exc, SessionClosed):
@@ -179,6 +184,16 @@ class CallHandler:
             log.exception("call handed back", extra={"uuid": self.session.uuid or "-", "stage": label})
         self.session.hand_back()
         return cs.FAILED
+
+    def _kind_unrouted(self, call: Call) -> str:
+        """calls_total's kind for a call that ended before its plan was made (a caller who
+        hung up at once): what it dialled, so that it does not count as an unknown number."""
+        try:
+            snapshot = self.ctx.snapshot()
+            return FEATURE_KIND if recognise(call, snapshot) is not None else kind_of(call.destination, snapshot)
+        except Exception:
+            log.exception("cannot tell what the call dialled", extra={"uuid": call.uuid or "-"})
+            return "unknown"
 
     def _end(self, outcome: str) -> None:
         """Wait (bounded) for the last events, then count, record and close."""

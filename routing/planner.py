@@ -46,6 +46,15 @@ def _utc_seconds(now: dt.datetime) -> int:
     raise ValueError("plan() needs an aware datetime, got a naive one")
 
 
+def kind_of(destination: str, snapshot: Snapshot) -> str:
+    """What a dialled number reaches, as `Plan.kind` names it (employee, department,
+    unknown): for a call that ends before it is routed."""
+    found = index_for(snapshot).resolve(destination)
+    if found is None:
+        return "unknown"
+    return "department" if type(found.entity) is Group else "employee"
+
+
 def prepare(snapshot: Snapshot) -> None:
     """Build the snapshot's routing index now (right after a reload) rather than on its first call."""
     index_for(snapshot)

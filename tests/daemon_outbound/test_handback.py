@@ -5,8 +5,11 @@ import random
 
 import pytest
 
+from config.models import Company, ConfigFile, Employee
+from config.snapshot import Snapshot
 from routing.types import Step
-from tests.daemon_outbound.conftest import office, plan, ring
+from tests.daemon_outbound import conftest
+from tests.daemon_outbound.conftest import DIALLED, office, plan, ring
 from tests.daemon_outbound.switch import CONNECT, Call
 from tests.esl.peer import SwitchEnd, reply
 
@@ -82,7 +85,10 @@ def test_a_bridge_with_no_outcome_within_its_bound_is_handed_back(daemon):
     assert daemon.records.next().outcome == "failed"
 
 
-def test_an_error_in_routing_is_handed_back(daemon):
+def test_an_error_in_routing_is_handed_back(daemon, monkeypatch):
+    company = ConfigFile(company=Company(name="Acme", domain="example.com", extensions=(200, 2999)),
+                         employees=[Employee(name="Ivan", login="ivan", extension=DIALLED)])
+    monkeypatch.setattr(conftest, "SNAPSHOT", Snapshot.build(company))
     daemon.route(RuntimeError("routing bug"))
     peer = SwitchEnd.dial(daemon.address)
     peer.command()
@@ -92,6 +98,7 @@ def test_an_error_in_routing_is_handed_back(daemon):
     handed_back(daemon, peer, "plan")
     assert peer.unread() == ["resume"]
     assert daemon.records.next().outcome == "failed"
+    assert daemon.value("callrouter_calls_total", kind="employee", outcome="failed") == 1   # it dialled an employee
 
 
 def test_an_error_while_executing_is_handed_back(daemon):

@@ -3,6 +3,7 @@ import datetime as dt
 
 import pytest
 
+from routing import kind_of
 from routing.department import longest_idle, members_needed, round_robin, windows
 from tests.routing.builders import (MSK, Devices, Switches, Turns, at, call, company, department, employee, path,
                                     rung)
@@ -205,3 +206,11 @@ def test_a_department_without_members():
 def test_after_ringing_the_department_target_applies_not_the_members():
     plan = call(sales(no_answer={"employee": "a"}), "500")        # a was rung: a loop
     assert path(plan)[-1] == ("voicemail", "loop", "500")
+
+
+def test_kind_of_names_what_a_dialled_number_reaches():
+    """For a call that ends before it is routed, as Plan.kind would have named it."""
+    snapshot = sales()
+    assert [kind_of(number, snapshot) for number in ("500", "201", "c", "777")] == [
+        "department", "employee", "employee", "unknown"]
+    assert call(snapshot, "500").kind == "department" and call(snapshot, "777").kind == "unknown"
