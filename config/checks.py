@@ -127,7 +127,7 @@ def extensions_in_range(s: Sections) -> Iterator[Finding]:
 
 
 def extensions_not_reserved(s: Sections) -> Iterator[Finding]:
-    codes = {code: name for name, code in s.features.model_dump().items()}
+    codes = {code: name for name, code in s.features.codes().items()}
     for loc, extension, _ in s.numbered:
         if extension in EMERGENCY_NUMBERS:
             yield Finding(loc, f"extension {extension} is an emergency number: callers must reach the "

@@ -515,6 +515,15 @@ class FeatureCodes(Model):
     forward_to_mobile_off: str = "#21"
     dnd_on: str = "*78"
     dnd_off: str = "*79"
+    # What the caller hears when a code applied: a sound file FreeSWITCH can play, or
+    # by default three short beeps (rising for "on", falling for "off").
+    confirm_on: Optional[str] = Field(default=None, min_length=1)
+    confirm_off: Optional[str] = Field(default=None, min_length=1)
+
+    def codes(self) -> dict[str, str]:
+        """The codes by feature name (the sounds left out)."""
+        return {"forward_to_mobile_on": self.forward_to_mobile_on, "forward_to_mobile_off": self.forward_to_mobile_off,
+                "dnd_on": self.dnd_on, "dnd_off": self.dnd_off}
 
 
 class ConfigFile(Model):

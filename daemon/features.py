@@ -142,11 +142,12 @@ def caller_employee(caller: str, snapshot: Snapshot) -> Optional[Person]:
     return person if isinstance(person, Person) else None
 
 
-def feature_plan(request: FeatureRequest) -> Plan:
-    """What the call path runs for a feature code: a confirmation, or a refusal."""
+def feature_plan(request: FeatureRequest, codes: FeatureCodes = FeatureCodes()) -> Plan:
+    """What the call path runs for a feature code: a confirmation (the file's
+    `features.confirm_on`/`confirm_off`, else a tone), or a refusal."""
     target = f"employee:{request.login}" if request.login else ""
     if request.accepted:
-        tone = TONE_ON if request.on else TONE_OFF
+        tone = (codes.confirm_on or TONE_ON) if request.on else (codes.confirm_off or TONE_OFF)
         step = Step(action=CONFIRM, file=tone, reason=request.feature.name, target=target)
         reason = request.feature.name
     else:

@@ -136,7 +136,7 @@ class CallHandler:
     def _route(self, call: Call, snapshot: Snapshot) -> Plan:
         """The plan for a feature code call, else routing's."""
         request = recognise(call, snapshot)
-        plan = self._plan(call, snapshot) if request is None else self._feature(request)
+        plan = self._plan(call, snapshot) if request is None else self._feature(request, snapshot)
         self.kind = plan.kind
         self.state.routed(plan)
         if self.ctx.on_routed is not None:
@@ -154,7 +154,7 @@ class CallHandler:
         ctx.metrics.routing_decision_seconds.observe(perf_counter() - started)
         return plan
 
-    def _feature(self, request: FeatureRequest) -> Plan:
+    def _feature(self, request: FeatureRequest, snapshot: Snapshot) -> Plan:
         """Store an accepted override now, before the confirmation plays: the caller
         has dialled it, and hanging up during the tone does not take it back."""
         uuid = self.session.uuid or "-"
@@ -165,7 +165,7 @@ class CallHandler:
         else:
             log.warning("feature code refused", extra={"uuid": uuid, "caller": self.state.record.caller,
                                                        "code": request.code, "why": request.refusal})
-        return feature_plan(request)
+        return feature_plan(request, snapshot.file.features)
 
     def _after_error(self, stage: str, exc: Exception) -> str:
         """The outcome of a call interrupted by `exc`: a failure handed back, unless it had ended anyway."""

@@ -30,9 +30,8 @@ DEFAULT_INDENT = (2, 4, 2)        # mapping, sequence, offset: "  - name: …" u
 
 def taken_numbers(snapshot: Snapshot) -> set[str]:
     """Numbers an employee cannot get: employees', departments', emergency and feature codes."""
-    features = snapshot.file.features
     return (set(snapshot.by_extension) | set(snapshot.department_by_extension) | set(EMERGENCY_NUMBERS)
-            | {features.forward_to_mobile_on, features.forward_to_mobile_off, features.dnd_on, features.dnd_off})
+            | set(snapshot.file.features.codes().values()))
 
 
 def next_free_extension(snapshot: Snapshot) -> str:

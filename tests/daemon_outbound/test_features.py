@@ -13,7 +13,7 @@ from routing.types import Call as RoutingCall
 from store.state import StoreState
 from tests.daemon_outbound.conftest import NOW, Clock, Planner, Records
 from tests.daemon_outbound.switch import UUID, Call, connect_with
-from tests.daemon_outbound.test_feature_codes import COMPANY
+from tests.daemon_outbound.test_feature_codes import COMPANY, company
 from tests.store.conftest import open_store
 
 
@@ -28,12 +28,12 @@ class Overrides:
 
 class FeatureDaemon:
     """The outbound server over the test company; routing is a table with nothing in it."""
-    def __init__(self, writer) -> None:
+    def __init__(self, writer, snapshot=COMPANY) -> None:
         self.metrics = Metrics()
         self.records = Records()
         self.planner = Planner()
         self.server = OutboundServer(
-            ("127.0.0.1", 0), snapshot=lambda: COMPANY, now=Clock(), metrics=self.metrics,
+            ("127.0.0.1", 0), snapshot=lambda: snapshot, now=Clock(), metrics=self.metrics,
             records=self.records, planner=self.planner, overrides_writer=writer,
             settings=DaemonSettings(command_timeout=0.5, linger=1),
             bounds=CallBounds(ring_margin=0.5, linger_margin=0.5))
@@ -142,3 +142,16 @@ def test_dnd_dialled_through_the_store_routes_the_next_call_and_survives_a_resta
     finally:
         restarted.stop()
         store.close()
+
+
+def test_the_confirmation_is_the_companys_own_sound_when_it_has_one(overrides):
+    d = FeatureDaemon(overrides, company({"confirm_on": "sounds/feature-on.wav"}))
+    d.server.start()
+    try:
+        assert confirm(d.dial("201", "*78")) == "sounds/feature-on.wav"
+        assert confirm(d.dial("201", "*21")) == "sounds/feature-on.wav"
+        assert confirm(d.dial("201", "*79")) == TONE_OFF                   # no confirm_off: the tone
+    finally:
+        d.server.close()
+    assert overrides.kept == [("ivan.petrov", "dnd", True), ("ivan.petrov", "forward_to_mobile", True),
+                              ("ivan.petrov", "dnd", False)]
