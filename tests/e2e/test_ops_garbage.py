@@ -14,6 +14,7 @@ from gevent import socket
 from gevent.server import StreamServer
 
 from tests.e2e.harness import DOMAIN
+from tests.relay import copy
 
 GARBAGE = b"Content-Type: text/event-plain\nContent-Length: banana\n\n"
 
@@ -48,11 +49,7 @@ class GarblingRelay:
     @staticmethod
     def _pump(src: socket.socket, dst: socket.socket) -> None:
         """FreeSWITCH's bytes to the daemon, until either side closes."""
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
+        copy(src, dst)
         _shut(dst)
 
     @staticmethod

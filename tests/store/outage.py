@@ -13,6 +13,8 @@ import threading
 
 from sqlalchemy.engine import make_url
 
+from tests.relay import copy
+
 
 class TcpProxy:
     def __init__(self, target: tuple[str, int]):
@@ -55,11 +57,7 @@ class TcpProxy:
 
     @staticmethod
     def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
+        copy(src, dst)
         _cut(src)
         _cut(dst)
 
