@@ -1,6 +1,6 @@
 """Benchmark of `routing.plan()` for a company of 10,000 employees and 500 departments.
 
-    .venv/bin/python bench/plan_bench.py [--runs 5] [--calls 20000] [--seed 1]
+    .venv/bin/python bench/plan_bench.py [--runs 5] [--calls 20000] [--seed 1] [--workload both|scattered|day]
 
 The company is bench/company_gen.py's (the one the reload benchmark loads), read
 through the real loader: mixed devices and mobile delays, office hours, lunch breaks,
@@ -8,16 +8,17 @@ night shifts and no schedule, employees in other time zones, current, past and
 open-ended absences, forwards to colleagues and departments, all five department
 strategies with 20 members each, 1,000 company numbers.  Each run times plan() over
 a mix of destinations (extensions, department numbers, company numbers dialled in
-several forms, logins, unknown numbers) at times spread over a week, with some
-phones unregistered or busy and some DND / forward-to-mobile overrides, and prints
-p50 / p99 / max in microseconds.  The target is p99 <= 50 us.
+several forms, logins, unknown numbers) with some phones unregistered or busy and
+some DND / forward-to-mobile overrides: at times spread over a week ("scattered"),
+or through one working day in time order with the live state drifting ("day").  It
+prints p50 / p99 / max in microseconds.  The target is p99 <= 50 us.
 
 Only plan() is timed (perf_counter_ns around the call).  On a machine shared with
 other work, a call preempted by another process counts that process's time too, so
 each run also prints "on-CPU" percentiles: per call, the smaller of its wall time
 and the thread's CPU time read around it.  The garbage collector stays on, as in
-the daemon; like the daemon after a (re)load (daemon/config_reload.py), the
-benchmark calls routing.prepare() and then gc.collect() + gc.freeze() once.
+the daemon; like the daemon (daemon/heap.py), the benchmark collects and freezes
+the heap after routing.prepare() and then every 50 calls, outside the timings.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ sys.path[:0] = [os.path.dirname(HERE), HERE]
 from company_gen import company_yaml  # noqa: E402
 from config.loader import load_text  # noqa: E402
 from config.snapshot import Snapshot  # noqa: E402
-from daemon.heap import COMPACT_INTERVAL  # noqa: E402
+from daemon.heap import COMPACT_INTERVAL, compact  # noqa: E402
 from routing import plan, prepare  # noqa: E402
 from routing.types import Call  # noqa: E402
 
@@ -220,8 +221,7 @@ def run_once(snapshot: Snapshot, load: Workload, compact_every: int = 0) -> Timi
         if drift is not None:
             drift()
         if compact_every and not i % compact_every:
-            gc.collect()
-            gc.freeze()
+            compact()
         c0 = cpu_clock()
         t0 = wall_clock()
         result = plan(c, snapshot, now, presence, rotation, overrides)
@@ -293,13 +293,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 def measure(snapshot: Snapshot, loads: list[Workload], compact_every: int = 0) -> None:
     # As the daemon does after loading a snapshot and preparing its routing index
-    # (daemon/config_reload.py): the config's objects live as long as the snapshot, so
-    # the collector should not rescan them.  The benchmark's own calls are frozen with
-    # them (once: a second gc.collect() would reset the collector's count of old
-    # objects and bring full collections the daemon does not see); what routing keeps
-    # between calls is not frozen, its cost to the collector is part of the timings.
-    gc.collect()
-    gc.freeze()
+    # (daemon/config_reload.py), with the benchmark's own calls already built; from
+    # then on run_once compacts as the daemon's Compactor does (daemon/heap.py).
+    compact()
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores: above ~0.5, other work competes for them)")
     results = [report(run + 1, run_once(snapshot, load, compact_every)) for run, load in enumerate(loads)]
     if len(results) > 1:

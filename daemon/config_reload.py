@@ -14,7 +14,6 @@ written is not refused for nothing.
 """
 from __future__ import annotations
 
-import gc
 import logging
 import os
 from typing import Callable, NamedTuple, Optional
@@ -65,8 +64,7 @@ def _settle_at_start() -> None:
     freezing it loses nothing: a replaced snapshot is still freed by reference
     counting.  No call is up yet, so the full collection first costs nobody.
     """
-    gc.collect()
-    gc.freeze()
+    heap.compact()
 
 
 class ConfigHolder:

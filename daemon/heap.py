@@ -92,6 +92,14 @@ def settle_after_load() -> None:
     gc.freeze()
 
 
+def compact() -> int:
+    """A full collection, then everything that survived frozen (the collector leaves it
+    alone from then on); the number of unreachable objects found."""
+    found = gc.collect()
+    gc.freeze()
+    return found
+
+
 class Compactor:
     """Every `interval` seconds, when it is safe: a full collection of what is not frozen yet, then freeze it.
 
@@ -138,10 +146,8 @@ class Compactor:
 
     def compact(self) -> int:
         """Collect, then freeze what survived; the number of unreachable objects found."""
-        found = gc.collect()
-        gc.freeze()
         self.compactions += 1
-        return found
+        return compact()
 
     def settle(self) -> None:
         """After a reload: freeze the new snapshot (`settle_after_load`) once the store is
