@@ -16,7 +16,6 @@ the whole-file path.
 from __future__ import annotations
 
 import codecs
-import ctypes
 import gc
 import os
 from contextlib import contextmanager
@@ -44,17 +43,10 @@ _last_entries = EntryCache()          # of the last file that loaded, reused by 
 
 def load(path: str | os.PathLike[str]) -> Snapshot:
     """Read, validate and index the file at `path`; raise ConfigError listing every problem."""
-    global _loaded_before
     source = os.fspath(path)
-    try:
-        return load_text(_read(path, source), source)
-    finally:
-        if not _loaded_before:
-            _loaded_before = True
-            _give_back_free_memory()
+    return load_text(_read(path, source), source)
 
 
-_loaded_before = False          # a process's first load frees the most; see _give_back_free_memory
 READ_SLICE = 1 << 18            # bytes decoded at a time (see _read)
 
 
@@ -93,31 +85,6 @@ def _decoded(data: bytes) -> str:
     except UnicodeDecodeError:
         return data.decode("utf-8-sig")
     return "".join(parts)
-
-
-def _give_back_free_memory() -> None:
-    """Return the C heap's free pages to the system (glibc's malloc_trim; 2 ms).
-
-    A load frees as much as it keeps (the text, its pieces, the YAML parser's buffers),
-    in blocks among those it keeps, and glibc gives back by itself only a free top of
-    the heap: after loading 10,000 employees the daemon held some 20 MB more without
-    this.  Only after a process's first load: a reload frees far less, and runs beside
-    calls, and malloc_trim holds malloc's lock for several ms, making every thread
-    that allocates wait.  Nothing where the C library has no malloc_trim (musl, macOS).
-    """
-    if _malloc_trim is not None:
-        _malloc_trim(0)
-
-
-def _c_function(name: str) -> Optional[Any]:
-    """A function of the C library the interpreter already uses, None when there is none."""
-    try:
-        return getattr(ctypes.CDLL(None), name)
-    except (OSError, TypeError, AttributeError):
-        return None
-
-
-_malloc_trim = _c_function("malloc_trim")
 
 
 @contextmanager
