@@ -179,7 +179,7 @@ class PlanExecutor:
         return cs.VOICEMAIL
 
     def _message(self, step: Step) -> str:
-        """An autoresponder's message, or a feature code's confirmation tone."""
+        """An autoresponder's message, or a feature code's confirmation."""
         runs = self._send(("answer", ""), ("playback", step.file or ""), ("hangup", NORMAL_CLEARING))
         self._finish_app(runs[1], self.bounds.playback)
         return cs.FEATURE if step.action == CONFIRM else cs.MESSAGE

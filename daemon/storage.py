@@ -119,6 +119,6 @@ class DaemonStore:
 def _answering_department(record: CallRecord) -> Optional[str]:
     """The department whose step was answered, None for an employee's own step."""
     for step in record.steps:
-        if step.answered_by == record.answered_by and department_of(step):
-            return department_of(step)
+        if step.answered_by == record.answered_by and (name := department_of(step)):
+            return name
     return None
