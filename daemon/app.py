@@ -98,7 +98,7 @@ class App:
         self._notify = notify
         snapshot = self.config.current()
         self.settings = snapshot.file.daemon
-        self.store = store_factory(snapshot, self.metrics, now=now)     # SchemaError: refuse to start
+        self.store = store_factory(snapshot, self.metrics)     # SchemaError: refuse to start
         self.presence = PresenceView()
         self.inbound = InboundSupervisor(
             lambda: self.config.current().file.freeswitch,

@@ -8,7 +8,6 @@ corrupt shared state, and the message says what to run.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Callable, Optional
 
@@ -35,14 +34,12 @@ __all__ = ["DaemonStore", "SchemaError"]
 class DaemonStore:
     """Opens the store named by the snapshot and exposes the daemon's views of it."""
 
-    def __init__(self, snapshot: Snapshot, metrics: Metrics, *, now: Callable[[], dt.datetime],
+    def __init__(self, snapshot: Snapshot, metrics: Metrics, *,
                  open_store: Callable[[Snapshot], Store] = Store.for_snapshot):
         self.store = open_store(snapshot)
-        self._now = now
         self._check_schema()
         self.state = StoreState(self.store)
         self.records = RecordWriter.for_snapshot(self.store, snapshot, metrics)
-        self._sync: Optional[gevent.Greenlet] = None
         self._sync_lock = BoundedSemaphore()
         self._synced: Optional[Snapshot] = None         # what the directory tables last mirrored
 
@@ -80,7 +77,7 @@ class DaemonStore:
                                 str(exc).splitlines()[0])
                 else:
                     self._synced = snapshot
-        self._sync = gevent.spawn(sync)
+        gevent.spawn(sync)
 
     def a1_for(self, login: str, domain: str) -> Optional[str]:
         """The SIP A1 hash for the directory; None when unknown or made for another domain."""
