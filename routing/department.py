@@ -16,7 +16,7 @@ No window outlives `total`; members whose turn would start at or after it are no
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Optional, Sequence, TypeVar
+from typing import Optional, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -55,14 +55,10 @@ def round_robin(members: Sequence[T], start: int) -> list[T]:
     return [*members[first:], *members[:first]]
 
 
-def longest_idle(members: Sequence[T], last_answered: Callable[[T], Optional[dt.datetime]]) -> list[T]:
-    """Members whose last answered call ended longest ago first; never answered first of all.
-    Ties keep the department's order; a naive time is taken as UTC, as the store keeps it."""
-    return idle_order(members, [last_answered(member) for member in members])
-
-
 def idle_order(members: Sequence[T], last_answered: Sequence[Optional[dt.datetime]]) -> list[T]:
-    """longest_idle, given each member's last answered time.
+    """Members whose last answered call ended longest ago first, given each one's end
+    of last answered call; never answered first of all.  Ties keep the department's
+    order; a naive time is taken as UTC, as the store keeps it.
 
     The store keeps these times in UTC, and aware datetimes with the same tzinfo
     compare without asking it for offsets (other zones compare correctly, only

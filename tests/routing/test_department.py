@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from routing import kind_of
-from routing.department import longest_idle, members_needed, round_robin, windows
+from routing.department import idle_order, members_needed, round_robin, windows
 from tests.routing.builders import (MSK, Devices, Switches, Turns, at, call, company, department, employee, path,
                                     rung)
 
@@ -130,14 +130,14 @@ def test_rotation_helpers():
     assert round_robin(["a", "b", "c"], 5) == ["c", "a", "b"]
     naive = dt.datetime(2026, 12, 15, 6, 0)                       # the store may keep UTC without a zone
     aware = dt.datetime(2026, 12, 15, 10, 0, tzinfo=MSK)         # 07:00 UTC
-    assert longest_idle(["a", "b", "c"], {"a": aware, "b": naive}.get) == ["c", "b", "a"]
+    assert idle_order(["a", "b", "c"], [aware, naive, None]) == ["c", "b", "a"]
 
 
 def test_longest_idle_ties_keep_the_department_order_whatever_the_zone():
     utc = dt.datetime(2026, 12, 15, 7, 0, tzinfo=dt.timezone.utc)
     same = {"a": utc, "b": utc.astimezone(MSK), "c": utc.replace(tzinfo=None), "d": utc - dt.timedelta(microseconds=1)}
-    assert longest_idle(["a", "b", "c", "d", "e"], same.get) == ["e", "d", "a", "b", "c"]
-    assert longest_idle(["c", "b", "a"], same.get) == ["c", "b", "a"]
+    assert idle_order(["a", "b", "c", "d", "e"], [same.get(m) for m in "abcde"]) == ["e", "d", "a", "b", "c"]
+    assert idle_order(["c", "b", "a"], [same.get(m) for m in "cba"]) == ["c", "b", "a"]
 
 
 # --------------------------------------------------------------------------- who is skipped
