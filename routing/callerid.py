@@ -11,10 +11,12 @@ is memoised across calls.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from routing import dialstring
-from routing.index import RoutingIndex
+
+if TYPE_CHECKING:
+    from routing.index import RoutingIndex
 
 _NOT_DIGITS = re.compile(r"[^0-9]")
 
@@ -56,3 +58,10 @@ def mobile_leg_variables(index: RoutingIndex, own: Optional[str], did: Optional[
     if company_id is None and diversion is None:
         return ""
     return dialstring.mobile_variables(company_id, diversion)
+
+
+def usual_mobile_leg_variables(index: RoutingIndex) -> tuple[str, ...]:
+    """The mobile legs' variables of calls that did not come in on a company number
+    (with `company.diversion`, those that did name it): the caller's own number shown
+    or not."""
+    return tuple(dict.fromkeys((mobile_leg_variables(index, None, None), mobile_leg_variables(index, "+0", None))))

@@ -25,6 +25,7 @@ from config.models import Company, Department, Employee, Target
 from config.snapshot import Snapshot
 from routing import dialstring
 from routing.absence import AbsenceSpan, spans as absence_spans
+from routing.callerid import usual_mobile_leg_variables
 from routing.clock import Clock, WorkingHours
 from routing.department import members_needed, windows
 from routing.devices import DeviceRule, kind_of, mobile_variants, rule_for
@@ -101,6 +102,7 @@ class Group:
     windows: tuple[tuple[int, int], ...]    # the strategy's (start, end) of each turn, for all members
     source: Department = field(repr=False)  # what it was built from, with `members`
     bridges: dict = field(default_factory=dict, repr=False)     # ring steps by who rings (routing.legs)
+    tables: dict = field(default_factory=dict, repr=False)      # members' legs by mobile variables (routing.legs)
 
     @property
     def mailbox(self) -> str:
@@ -189,12 +191,17 @@ def build_index(snapshot: Snapshot, previous: Optional[RoutingIndex] = None) -> 
         kept = dict(working=previous.working, legs=previous.legs)
         if _shows(previous) == (company.caller_id, company.mobile_caller_id, company.diversion):
             kept["memo"] = previous.memo
-    return RoutingIndex(
+    index = RoutingIndex(
         people=people, by_extension=by_extension, groups=groups, dids=dids, direct=direct, employee_ids=employee_ids,
         company_zone=snapshot.zone_of(None), gateway=company.gateway,
         max_forwards=company.max_forwards, caller_id=company.caller_id,
         mobile_caller_id=company.mobile_caller_id, diversion=company.diversion, offsets=offsets,
         clocks=clocks, basis=basis, **kept)
+    extras = usual_mobile_leg_variables(index)
+    for g in groups.values():
+        for extra in extras:
+            index.legs.table(g, extra)
+    return index
 
 
 def _basis(company: Company) -> tuple:

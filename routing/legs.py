@@ -1,29 +1,37 @@
-"""Ring steps' legs, built once and reused by later calls.
+"""Ring steps' legs: what they are made of is worked out with the snapshot, what a
+call finds new is built from that, and ring steps are kept for later calls.
 
 A person's legs in one turn of a ring step depend only on which of their devices
 ring (a variant, routing.devices), the turn's window [start, end) in the step, and
 the mobile legs' variables (the caller ID and Diversion the company shows, the
-answer confirmation; never the caller's own number, see routing.callerid).  Those
-combinations come from the file: a person has a turn of their own and one per
-position their department's strategy can give them.  So each combination is built
-once as a `Fragment` (Leg objects and their dial strings joined), and a department's
-bridge is its rung members' fragments put together, itself kept per department by
-who rings with which devices, as departments are mostly called with the same people
-available.  A call then builds only its Step, and the dial string's head when it
-carries the caller's number.
+answer confirmation; never the caller's own number, see routing.callerid).
 
-Both caches are bounded, so that the memory a long-running daemon keeps does not
+- A person rung on their own has one window (0 to their no-answer time): their legs
+  are a `Fragment` (Leg objects and their dial strings joined), kept in a Memo.
+- A department's members each have a window per position the strategy can give
+  them, so their legs are kept as templates instead (`templates`: per member and
+  variant, each leg's device, offset and the end of its dial string), laid out per
+  department in a list by turn (`LegCache.table`) and built with the index for the
+  mobile variables most calls have.  A department's bridge is its rung members'
+  legs in their windows, from those templates; it is kept per department under
+  what the call found (see Walk._ring_of), as departments are often called in the
+  same state again.  A call then builds only its Step, and the dial string's head
+  when it carries the caller's number.
+
+Everything kept is bounded, so that the memory a long-running daemon keeps does not
 grow with the patterns it has seen (a new pattern is also work for the garbage
 collector: what is kept between calls is what it scans):
 - fragments: `LegCache.limit` in all (a Memo: the oldest eighth goes first);
-- bridges: `BRIDGES_PER_DEPARTMENT` per department, started over when full.
+- bridges: `BRIDGES_PER_DEPARTMENT` per department, the oldest going first;
+- templates: `TABLES_PER_DEPARTMENT` values of the mobile legs' variables per
+  department (with `company.diversion`, one per company number it is called on).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
 from routing import dialstring
-from routing.devices import MOBILE, OFFICE, VARIANTS, Devices, turn_devices
+from routing.devices import MOBILE, OFFICE, VARIANTS, Devices, turn_devices, variants_of
 from routing.memo import Memo
 from routing.types import Leg
 from routing.values import new_leg
@@ -33,6 +41,7 @@ if TYPE_CHECKING:
 
 FRAGMENTS = 50_000                           # a few per employee of a 10,000-employee company; ~25 MB
 BRIDGES_PER_DEPARTMENT = 32                  # availability patterns seen lately
+TABLES_PER_DEPARTMENT = 4                    # values of the mobile legs' variables
 
 
 class Fragment(NamedTuple):
@@ -67,8 +76,7 @@ class LegCache:
         key = (p, variant, start, end, call_extra)
         found = self._fragments.get(key)
         if found is None:
-            extra = dialstring.join_variables(call_extra, p.confirm) if p.confirm else call_extra
-            found = self._fragments.put(key, build(p, turn_devices(p, variant), start, end, extra))
+            found = self._fragments.put(key, build_turn(p, variant, start, end, call_extra))
         return found
 
     def department(self, g: Group, rung: list[int], call_extra: str) -> Ring:
@@ -83,35 +91,89 @@ class LegCache:
     def _keep(self, g: Group, key: tuple, rung: list[int], call_extra: str) -> Ring:
         bridges = g.bridges
         if len(bridges) >= BRIDGES_PER_DEPARTMENT:
-            bridges.clear()
+            del bridges[next(iter(bridges))]      # the oldest: freeing them all at once would stall a call
         logins = g.logins
         found = bridges[key] = Ring(self._join(g, rung, call_extra), tuple([logins[turn // VARIANTS] for turn in rung]))
         return found
 
+    def table(self, g: Group, call_extra: str) -> list:
+        """`g`'s members' legs for the mobile legs' variables `call_extra`, as
+        templates by turn (member index * VARIANTS + variant, see `templates`)."""
+        tables = g.tables
+        found = tables.get(call_extra)
+        if found is None:
+            if len(tables) >= TABLES_PER_DEPARTMENT:
+                tables.clear()
+            other = next(iter(tables.values()), None)
+            found = tables[call_extra] = [
+                other[i * VARIANTS + variant] if other is not None and not (p.mobile_variants >> variant) & 1
+                else templates(p, variant, call_extra)
+                for i, p in enumerate(g.members) for variant in range(VARIANTS)]
+        return found
+
     def _join(self, g: Group, rung: list[int], call_extra: str) -> Fragment:
         """The rung members' legs, each in its window, as one bridge (every call that
-        finds its department in a new state builds one: the loop is `fragment`'s
-        lookup, inlined)."""
-        get, members = self._fragments.get, g.members
+        finds its department in a new state builds one)."""
+        table = g.tables.get(call_extra)
+        if table is None:
+            table = self.table(g, call_extra)
+        heads, make = _HEADS, _head
         legs: list[Leg] = []
         dials: list[str] = []
         end, mobile = 0, False
-        for turn, (start, stop) in zip(rung, g.windows):
-            p = members[turn // VARIANTS]
-            variant = turn % VARIANTS
-            part = get((p, variant, start, stop, call_extra if (p.mobile_variants >> variant) & 1 else ""))
-            if part is None:
-                part = self.fragment(p, variant, start, stop, call_extra)
-            part_legs, dial, part_end, part_mobile, _ = part
-            if dial:
-                legs += part_legs
+        for (start, stop), turn in zip(g.windows, rung):
+            for device, offset, login, tail, confirm in table[turn]:
+                delay = start + offset
+                if delay >= stop:
+                    continue
+                timeout = stop - delay
+                dial = (heads.get((timeout, delay)) or make(timeout, delay)) + tail
+                legs.append(new_leg(device, login, delay, timeout, dial, confirm))
                 dials.append(dial)
-                if part_end > end:
-                    end = part_end
-                mobile = mobile or part_mobile
+                if stop > end:
+                    end = stop
+                if device is MOBILE:
+                    mobile = True
         dial = ",".join(dials)
         whole = "" if mobile else dialstring.bridge_prefix(end, False) + dial
         return Fragment(tuple(legs), dial, end, mobile, whole)
+
+
+Template = tuple[tuple[str, int, str, str, bool], ...]
+_HEADS: dict[tuple[int, int], str] = {}
+
+
+def _head(timeout: int, delay: int) -> str:
+    if len(_HEADS) >= 4096:
+        _HEADS.clear()
+    head = _HEADS[(timeout, delay)] = dialstring.leg("", timeout, delay)[:-1]
+    return head
+
+
+def templates(p: Person, variant: int, call_extra: str) -> Template:
+    """`p`'s legs with the devices of `variant`, with what their dial strings end
+    with: (device, offset from the start of the turn, login, tail, confirm); a leg's
+    dial string is its head (`leg_timeout`, `leg_delay_start`) and then its tail."""
+    if variant not in variants_of(p):
+        return ()
+    if not (p.mobile_variants >> variant) & 1:
+        call_extra = ""
+    extra = dialstring.join_variables(call_extra, p.confirm) if p.confirm else call_extra
+    out = []
+    for device, offset in turn_devices(p, variant):
+        if device == OFFICE:
+            out.append((OFFICE, offset, p.login, "]" + p.office, False))
+        else:
+            out.append((MOBILE, offset, p.login, ("," + extra if extra else "") + "]" + p.mobile, bool(p.confirm)))
+    return tuple(out)
+
+
+def build_turn(p: Person, variant: int, start: int, end: int, call_extra: str) -> Fragment:
+    """`p`'s legs inside [start, end) with the devices of `variant`; `call_extra` as for `LegCache.fragment`."""
+    if not (p.mobile_variants >> variant) & 1:
+        call_extra = ""
+    extra = dialstring.join_variables(call_extra, p.confirm) if p.confirm else call_extra
+    return build(p, turn_devices(p, variant), start, end, extra)
 
 
 def build(p: Person, devices: Devices, start: int, end: int, extra: str) -> Fragment:

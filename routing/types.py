@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Optional, Protocol
+from typing import NamedTuple, Optional, Protocol
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,8 @@ NO_ROTATION = NoRotation()
 NO_OVERRIDES = NoOverrides()
 
 
-@dataclass(frozen=True)
-class Leg:
+class Leg(NamedTuple):
+    """One leg of a ring step (a tuple: a department's bridge builds dozens per call)."""
     device: str                      # "office" | "mobile"
     login: str
     delay: int                       # seconds from the start of the step

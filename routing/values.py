@@ -16,6 +16,7 @@ from typing import Any
 from routing.types import Leg, Plan, Step
 
 _new = object.__new__
+_new_tuple = tuple.__new__
 
 
 def _defaults(cls: type) -> dict[str, Any]:
@@ -32,15 +33,7 @@ _STEP = _defaults(Step)
 
 
 def new_leg(device: str, login: str, delay: int, timeout: int, dial: str, confirm: bool = False) -> Leg:
-    leg = _new(Leg)
-    attrs = leg.__dict__
-    attrs["device"] = device
-    attrs["login"] = login
-    attrs["delay"] = delay
-    attrs["timeout"] = timeout
-    attrs["dial"] = dial
-    attrs["confirm"] = confirm
-    return leg
+    return _new_tuple(Leg, (device, login, delay, timeout, dial, confirm))
 
 
 def new_step(**values: Any) -> Step:

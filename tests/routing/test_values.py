@@ -7,7 +7,7 @@ def test_leg():
     fast = new_leg("mobile", "ivan", 5, 15, "[leg_timeout=15]x", True)
     assert fast == Leg("mobile", "ivan", 5, 15, "[leg_timeout=15]x", True)
     assert hash(fast) == hash(Leg("mobile", "ivan", 5, 15, "[leg_timeout=15]x", True))
-    assert vars(fast) == vars(Leg("mobile", "ivan", 5, 15, "[leg_timeout=15]x", True))
+    assert type(fast) is Leg and fast.confirm is True and fast.dial == "[leg_timeout=15]x"
 
 
 def test_step_defaults():
