@@ -15,7 +15,9 @@ Per step:
 * confirm (a feature code, daemon.features): the same three; the outcome is
   `feature` rather than `message`.
 * hangup: `hangup CAUSE` (USER_BUSY: the caller hears busy; UNALLOCATED_NUMBER).
-When the caller hangs up, nothing more is sent.  When the plan runs out the
+When the caller hangs up, nothing more is sent.  When the steps run out and the
+plan forwards the call on (`Plan.then`, a forward routing decides when the call
+gets there), `resume` routes it now and its steps follow; when nothing is left the
 call is hung up NORMAL_CLEARING.
 
 Every wait has a bound (`CallBounds`, and the session's command timeout); a
@@ -51,6 +53,7 @@ NORMAL_CLEARING = "NORMAL_CLEARING"
 UNALLOCATED_NUMBER = "UNALLOCATED_NUMBER"
 
 AnsweredHook = Callable[[str, str], None]
+Resume = Callable[[object], Plan]           # a plan's `then` -> the plan of that forward, routed now
 
 
 @dataclass(frozen=True)
@@ -72,14 +75,15 @@ class PlanExecutor:
     """Drives one call through its plan; `run()` returns the call's outcome."""
 
     def __init__(self, session: CallSession, state: CallState, *, metrics: Metrics,
-                 now: Callable[[], dt.datetime], domain: str, bounds: CallBounds = CallBounds(),
-                 on_answered: Optional[AnsweredHook] = None):
+                 now: Callable[[], dt.datetime], domain: str, resume: Resume,
+                 bounds: CallBounds = CallBounds(), on_answered: Optional[AnsweredHook] = None):
         self.session = session
         self.channel = session.channel
         self.state = state
         self.metrics = metrics
         self.now = now
         self.domain = domain
+        self.resume = resume
         self.bounds = bounds
         self.on_answered = on_answered
         self.plan: Optional[Plan] = None
@@ -97,15 +101,19 @@ class PlanExecutor:
             self.metrics.forwards_total.labels(plan.reason).inc()
         if self.channel.gone.is_set():
             return cs.ABANDONED              # hung up while we were routing
-        steps = plan.steps
-        for index, step in enumerate(steps):
-            outcome, failed = self._step(step)
-            if outcome:
-                return outcome
-            if self.channel.gone.is_set():
-                return cs.ABANDONED
-            if failed and index + 1 < len(steps):
-                self.metrics.forwards_total.labels(cs.forward_reason(failed)).inc()
+        while True:
+            steps = plan.steps
+            for index, step in enumerate(steps):
+                outcome, failed = self._step(step)
+                if outcome:
+                    return outcome
+                if self.channel.gone.is_set():
+                    return cs.ABANDONED
+                if failed and (index + 1 < len(steps) or plan.then is not None):
+                    self.metrics.forwards_total.labels(cs.forward_reason(failed)).inc()
+            if plan.then is None:
+                break
+            plan = self.resume(plan.then)
         self._send(("hangup", NORMAL_CLEARING))
         return cs.BUSY
 

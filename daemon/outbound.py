@@ -54,6 +54,7 @@ from store.records import DiscardRecords, RecordSink
 log = logging.getLogger(__name__)
 
 Planner = Callable[..., Plan]
+Resumer = Callable[..., Plan]              # routing.resume: a plan's `then` routed when the call gets there
 # Called once a call is planned (the App advances round-robin pointers); must not block.
 RoutedHook = Callable[[Plan, Snapshot], None]
 BACKLOG = 1024          # bursts of new calls wait in the kernel, not in FreeSWITCH's socket app
@@ -91,12 +92,37 @@ class CallContext:
     overrides_writer: OverridesWriter
     settings: DaemonSettings
     planner: Planner
+    resumer: Resumer
     bounds: CallBounds
     on_answered: Optional[AnsweredHook]
     on_routed: Optional[RoutedHook]
 
     def count_junk(self, frame: Frame) -> None:
         self.metrics.esl_junk_frames_total.inc()
+
+
+def notify_routed(ctx: CallContext, plan: Plan, snapshot: Snapshot, uuid: str) -> None:
+    if ctx.on_routed is not None:
+        try:
+            ctx.on_routed(plan, snapshot)
+        except Exception:
+            log.exception("on_routed hook failed", extra={"uuid": uuid})
+
+
+def resumer(ctx: CallContext, snapshot: Snapshot, uuid: str) -> Callable[[object], Plan]:
+    """How a call's executor routes a forward its plan left for when the call got
+    there: now, with what is live now, on the call's snapshot.  (A closure over the
+    context, not the handler: the executor holds it, and a cycle through the handler
+    would keep the call's snapshot alive until a full collection.)"""
+    def resume(then: object) -> Plan:
+        started = perf_counter()
+        plan = ctx.resumer(then, snapshot, ctx.now(), presence=ctx.presence, rotation=ctx.rotation,
+                           overrides=ctx.overrides)
+        ctx.metrics.routing_decision_seconds.observe(perf_counter() - started)
+        log.info("call forwarded", extra={"uuid": uuid, "target": plan.target, "reason": plan.reason})
+        notify_routed(ctx, plan, snapshot, uuid)
+        return plan
+    return resume
 
 
 class CallHandler:
@@ -122,7 +148,8 @@ class CallHandler:
             stage = "execute"
             self.executor = PlanExecutor(
                 self.session, self.state, metrics=self.ctx.metrics, now=self.ctx.now,
-                domain=snapshot.company.domain, bounds=self.ctx.bounds, on_answered=self.ctx.on_answered)
+                domain=snapshot.company.domain, resume=resumer(self.ctx, snapshot, call.uuid or "-"),
+                bounds=self.ctx.bounds, on_answered=self.ctx.on_answered)
             outcome = self.executor.run(plan, pending)
         except gevent.GreenletExit:
             log.warning("call handed back: the daemon is shutting down", extra={"uuid": self.session.uuid or "-"})
@@ -139,11 +166,7 @@ class CallHandler:
         plan = self._plan(call, snapshot) if request is None else self._feature(request, snapshot)
         self.kind = plan.kind
         self.state.routed(plan)
-        if self.ctx.on_routed is not None:
-            try:
-                self.ctx.on_routed(plan, snapshot)
-            except Exception:
-                log.exception("on_routed hook failed", extra={"uuid": call.uuid or "-"})
+        notify_routed(self.ctx, plan, snapshot, call.uuid or "-")
         return plan
 
     def _plan(self, call: Call, snapshot: Snapshot) -> Plan:
@@ -224,9 +247,11 @@ class OutboundServer:
                  overrides: Overrides = NO_OVERRIDES, overrides_writer: OverridesWriter = LOG_ONLY,
                  settings: DaemonSettings = DaemonSettings(),
                  on_answered: Optional[AnsweredHook] = None, on_routed: Optional[RoutedHook] = None,
-                 planner: Optional[Planner] = None, bounds: CallBounds = CallBounds()):
+                 planner: Optional[Planner] = None, resumer: Optional[Resumer] = None,
+                 bounds: CallBounds = CallBounds()):
         self._listen = listen
         self._planner = planner
+        self._resumer = resumer
         self._ctx_args = dict(snapshot=snapshot, now=now, metrics=metrics, records=records, presence=presence,
                               rotation=rotation, overrides=overrides, overrides_writer=overrides_writer,
                               settings=settings, bounds=bounds,
@@ -238,10 +263,12 @@ class OutboundServer:
 
     def start(self) -> None:
         """Bind (port 0 picks a free port, see `address`) and start accepting."""
-        planner = self._planner
+        planner, resumer = self._planner, self._resumer
         if planner is None:
             from routing import plan as planner      # the routing engine; injected in tests
-        self._ctx = CallContext(planner=planner, **self._ctx_args)
+        if resumer is None:
+            from routing import resume as resumer
+        self._ctx = CallContext(planner=planner, resumer=resumer, **self._ctx_args)
         self._server = StreamServer(self._listen, self._handle, backlog=BACKLOG)
         self._server.start()
         self._address = self._server.socket.getsockname()[:2]

@@ -93,3 +93,6 @@ class Plan:
     steps: tuple[Step, ...] = field(default_factory=tuple)
     kind: str = "employee"           # employee | department | unknown (for metrics)
     internal: bool = False           # the caller is one of the company's employees
+    # Where the call goes on when the steps run out unanswered: a forward decided when
+    # the call gets there (routing.walk.Continuation, taken up by routing.resume).
+    then: Optional[object] = field(default=None, repr=False)

@@ -3,7 +3,9 @@
     callrouter plan -c company.yaml --to 201 [--from +79035550000] [--at 2026-12-15T10:00] [--json]
 
 Presence is assumed (every phone registered and idle) and no runtime overrides
-apply: the answer is what the file says.  A naive `--at` is read in the company's
+apply: the answer is what the file says.  Each forward is shown as routed when the
+call would get there if nobody answered (so a colleague whose working day ends
+meanwhile is off hours), as the daemon routes it.  A naive `--at` is read in the company's
 time zone; without `--at` the current time is used.
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import sys
 
 from daemon.cli.check import add_config_argument, load_or_exit
-from routing import plan, plan_to_dict, plan_to_text
+from routing import expand, plan, plan_to_dict, plan_to_text
 from routing.types import Call
 
 
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"callrouter plan: {exc}", file=sys.stderr)
         return 2
-    result = plan(Call(destination=args.to, caller=args.caller), snapshot, now)
+    result = expand(plan(Call(destination=args.to, caller=args.caller), snapshot, now), snapshot, now)
     if args.json:
         print(json.dumps(plan_to_dict(result), ensure_ascii=False, indent=2))
     else:

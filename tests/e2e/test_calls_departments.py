@@ -110,3 +110,23 @@ def test_a_member_on_a_call_is_skipped(h):
     assert call.answered_by == "b.zaitsev"
     busy.hangup()
     assert busy.wait(5)
+
+
+def test_a_forward_rings_whoever_is_available_when_the_call_gets_there(make_harness):
+    """Anna forwards unanswered calls to Продажи after 15 s: a member whose phone
+    registers while Anna's rings is rung too (the department is routed at 15 s, not
+    when the call came in)."""
+    h = make_harness(scale=0.05)                            # Anna's 15 s: 0.75 s, for the registration to arrive
+    h.employee("anna.smirnova")                             # never answers
+    h.employee("a.volkov", registered=False)
+    h.employee("b.zaitsev", answer_after=2)
+    call = h.place("202")
+    wait_until(lambda: call.bridges, what="Anna's phone to ring")
+    h.register("a.volkov")
+    assert call.wait(5)
+    assert rung(call) == [["anna.smirnova"], ["a.volkov", "b.zaitsev"]]
+    assert call.answered_by == "b.zaitsev"
+    record = h.record_of(call)
+    assert [(step.action, step.target) for step in record.steps] == [
+        ("ring", "employee:anna.smirnova"), ("ring", "department:Продажи")]
+    assert (record.target, record.reason, record.outcome) == ("employee:anna.smirnova", "working", "answered")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from config.models import ConfigFile
 from config.snapshot import Snapshot
-from routing import plan as route
+from routing import expand, plan as route
 from routing.types import ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Plan
 
 DOMAIN = "pbx.romashka.local"
@@ -91,7 +91,9 @@ class Turns:
 
 def call(snapshot: Snapshot, to: str, caller: str = "+79035550000", now: dt.datetime = TUESDAY_10,
          presence=ASSUME_AVAILABLE, rotation=NO_ROTATION, overrides=NO_OVERRIDES) -> Plan:
-    return route(Call(destination=to, caller=caller), snapshot, now, presence, rotation, overrides)
+    """The whole plan if nobody answers (forwards taken up when the call would get there)."""
+    first = route(Call(destination=to, caller=caller), snapshot, now, presence, rotation, overrides)
+    return expand(first, snapshot, now, presence, rotation, overrides)
 
 
 def path(plan: Plan) -> list[tuple[str, str, str]]:

@@ -1,6 +1,8 @@
 """Forward chains: each next person's own rules, no one twice, at most max_forwards hops."""
 import pytest
 
+from routing import plan as route, resume
+from routing.types import Call
 from tests.routing.builders import Devices, Switches, at, call, company, department, employee, path, rung
 
 
@@ -126,3 +128,63 @@ def test_a_forward_to_a_person_with_nothing_registered_passes_on_with_reason_unr
                         forwards_to("anna", "202", {"message": "bye.wav"})])
     plan = call(snapshot, "201", presence=Devices(unregistered={"anna"}))
     assert path(plan)[1:] == [("message", "unregistered", "bye.wav")]
+
+
+# --------------------------------------------------------------------------- forwards decided when reached
+
+def first(snapshot, to: str, now=at(2026, 12, 15, 10), **live):
+    """What routing.plan itself returns: the steps up to the first forward after a ring."""
+    return route(Call(destination=to, caller="+79035550000"), snapshot, now, **live)
+
+
+def test_a_forward_after_a_ring_is_left_for_when_the_call_gets_there():
+    snapshot = company([forwards_to("ivan", "201", {"employee": "anna"}), employee("anna", "202")])
+    plan = first(snapshot, "201")
+    assert path(plan) == [("ring", "direct", "employee:ivan")]
+    assert plan.then is not None and plan.then.entity.login == "anna" and plan.then.hops == 1
+
+
+def test_a_forward_before_anything_rang_is_followed_at_once():
+    snapshot = company([
+        employee("ivan", "201", absences=[{"from": "2026-12-01", "forward": {"employee": "anna"}}]),
+        employee("anna", "202"),
+    ])
+    plan = first(snapshot, "201")
+    assert path(plan) == [("ring", "absent", "employee:anna"), ("hangup", "no_answer", "USER_BUSY")]
+    assert plan.then is None
+
+
+def test_the_forward_is_routed_with_the_time_and_the_live_state_of_when_the_call_gets_there():
+    snapshot = company([
+        forwards_to("ivan", "201", {"department": "Продажи"}),
+        employee("anna", "202", schedule={"mon-fri": ["09:00-18:00"]}),
+        employee("oleg", "203"),
+        employee("petr", "204"),
+    ], [department("Продажи", "500", ["anna", "oleg", "petr"])])
+    plan = first(snapshot, "201", now=at(2026, 12, 15, 17, 59, 50))
+    later = resume(plan.then, snapshot, at(2026, 12, 15, 18, 0, 10), presence=Devices(busy={"oleg"}))
+    assert path(later)[0] == ("ring", "no_answer", "department:Продажи")
+    assert {leg.login for leg in later.steps[0].legs} == {"petr"}          # Anna's day is over, Oleg on a call
+    assert later.reason == "department" and later.target == "department:Продажи"
+
+
+def test_the_whole_plan_takes_each_forward_up_when_the_ringing_before_it_ends():
+    snapshot = company([
+        forwards_to("ivan", "201", {"employee": "anna"}),
+        employee("anna", "202", schedule={"mon-fri": ["09:00-18:00"]}, off_hours={"message": "anna-away.wav"}),
+    ])
+    assert path(call(snapshot, "201", now=at(2026, 12, 15, 17, 59, 30)))[1] == ("ring", "no_answer", "employee:anna")
+    assert path(call(snapshot, "201", now=at(2026, 12, 15, 17, 59, 50)))[1] == ("message", "off_hours",
+                                                                                "anna-away.wav")
+
+
+def test_a_forward_left_for_later_keeps_the_loop_guard_and_the_hop_count():
+    snapshot = company([forwards_to("ivan", "201", {"employee": "anna"}),
+                        forwards_to("anna", "202", {"employee": "oleg"}),
+                        forwards_to("oleg", "203", {"employee": "ivan"})], max_forwards=5)
+    plan = first(snapshot, "201")
+    anna = resume(plan.then, snapshot, at(2026, 12, 15, 10, 0, 20))
+    oleg = resume(anna.then, snapshot, at(2026, 12, 15, 10, 0, 40))
+    assert [path(p) for p in (anna, oleg)] == [[("ring", "no_answer", "employee:anna")],
+                                               [("ring", "no_answer", "employee:oleg"), ("voicemail", "loop", "201")]]
+    assert oleg.then is None and oleg.steps[-1].target == "employee:ivan"
