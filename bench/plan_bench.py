@@ -1,4 +1,4 @@
-"""Benchmark of `routing.plan()` for a company of 10,000 employees and 500 departments.
+"""Benchmark of routing decisions for a company of 10,000 employees and 500 departments.
 
     .venv/bin/python bench/plan_bench.py [--runs 5] [--calls 20000] [--seed 1] [--workload both|scattered|day]
 
@@ -6,17 +6,22 @@ The company is bench/company_gen.py's (the one the reload benchmark loads), read
 through the real loader: mixed devices and mobile delays, office hours, lunch breaks,
 night shifts and no schedule, employees in other time zones, current, past and
 open-ended absences, forwards to colleagues and departments, all five department
-strategies with 20 members each, 1,000 company numbers.  Each run times plan() over
-a mix of destinations (extensions, department numbers, company numbers dialled in
-several forms, logins, unknown numbers) with some phones unregistered or busy and
-some DND / forward-to-mobile overrides: at times spread over a week ("scattered"),
-or through one working day in time order with the live state drifting ("day").  It
-prints p50 / p99 / max in microseconds.  The target is p99 <= 50 us.
+strategies with 20 members each, 1,000 company numbers.  Each run plans a mix of
+calls (extensions, department numbers, company numbers dialled in several forms,
+logins, unknown numbers) with some phones unregistered or busy and some DND /
+forward-to-mobile overrides: at times spread over a week ("scattered"), or through
+one working day in time order with the live state drifting ("day").
 
-Only plan() is timed (perf_counter_ns around the call).  On a machine shared with
-other work, a call preempted by another process counts that process's time too, so
-each run also prints "on-CPU" percentiles: per call, the smaller of its wall time
-and the thread's CPU time read around it.  The garbage collector stays on, as in
+A routing decision is a call's plan(), and then routing.resume() of each forward the
+plan leaves for when the call gets there (a plan rings one person or department at
+most); the benchmark takes every forward, as if no call were answered, at the moment
+the call would get there.  It prints p50 / p99 / max of the decisions in
+microseconds, and of plan() and resume() apart.  The target is p99 <= 50 us.
+
+Only plan() and resume() are timed (perf_counter_ns around each).  On a machine
+shared with other work, a decision preempted by another process counts that
+process's time too, so each run also prints "on-CPU" percentiles: per decision, the
+smaller of its wall time and the thread's CPU time read around it.  The garbage collector stays on, as in
 the daemon; like the daemon (daemon/heap.py), the benchmark collects and freezes
 the heap after routing.prepare() and then every 50 calls, outside the timings.
 """
@@ -41,8 +46,8 @@ from company_gen import company_yaml  # noqa: E402
 from config.loader import load_text  # noqa: E402
 from config.snapshot import Snapshot  # noqa: E402
 from daemon.heap import COMPACT_INTERVAL, compact  # noqa: E402
-from routing import plan, prepare  # noqa: E402
-from routing.types import Call  # noqa: E402
+from routing import plan, prepare, resume  # noqa: E402
+from routing.types import Call, Plan  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Moscow")
 START = dt.datetime(2026, 12, 14, 0, 0, tzinfo=ZONE)           # a Monday
@@ -199,17 +204,24 @@ def workload(snapshot: Snapshot, calls: int, rng: random.Random, day: Optional[i
 
 @dataclass
 class Timings:
-    wall: list[int] = field(default_factory=list)        # ns, perf_counter_ns around plan()
+    """One entry per routing decision: a call's plan(), then each resume() of a forward
+    it leaves (as if nobody answered: the daemon makes those only for calls that get
+    that far)."""
+    wall: list[int] = field(default_factory=list)        # ns, perf_counter_ns around plan() / resume()
     on_cpu: list[int] = field(default_factory=list)      # ns, the same, less time the thread was preempted
-    departments: list[int] = field(default_factory=list)  # how many departments each plan rings
+    resumed: list[bool] = field(default_factory=list)    # resume() rather than plan()
+    rings: list[str] = field(default_factory=list)       # what the decision rings: department, person, nothing
+    calls: int = 0
     collections: tuple[int, ...] = (0, 0, 0)            # by the garbage collector, per generation
 
 
 def run_once(snapshot: Snapshot, load: Workload, compact_every: int = 0) -> Timings:
-    """Times each plan() with perf_counter_ns.  Around that pair, the thread's CPU time
-    is read: when a call's wall time exceeds it, another process had the core for the
-    difference, and `on_cpu` keeps the smaller (it never understates plan()'s cost:
-    the CPU time also covers the clock reads).  Every `compact_every` calls, as the
+    """Times each plan() with perf_counter_ns, then each resume() of the forwards it
+    leaves, at the moment the call would get there (the ring steps before it later),
+    with the same live state.  Around each pair of clock reads, the thread's CPU time
+    is read: when a decision's wall time exceeds it, another process had the core for
+    the difference, and `on_cpu` keeps the smaller (it never understates the cost: the
+    CPU time also covers the clock reads).  Every `compact_every` calls, as the
     daemon's heap.Compactor does every 0.25 s, the heap is collected and frozen
     (untimed)."""
     out = Timings()
@@ -227,12 +239,28 @@ def run_once(snapshot: Snapshot, load: Workload, compact_every: int = 0) -> Timi
         result = plan(c, snapshot, now, presence, rotation, overrides)
         t1 = wall_clock()
         c1 = cpu_clock()
-        out.wall.append(t1 - t0)
-        out.on_cpu.append(min(t1 - t0, c1 - c0))
-        out.departments.append(sum(1 for step in result.steps
-                                   if step.action == "ring" and step.target[:11] == "department:"))
+        out.calls += 1
+        note(out, t1 - t0, c1 - c0, False, result)
+        waited = 0
+        while result.then is not None:
+            waited += sum(step.timeout for step in result.steps if step.action == "ring")
+            at = now + dt.timedelta(seconds=waited)
+            c0 = cpu_clock()
+            t0 = wall_clock()
+            result = resume(result.then, snapshot, at, presence, rotation, overrides)
+            t1 = wall_clock()
+            c1 = cpu_clock()
+            note(out, t1 - t0, c1 - c0, True, result)
     out.collections = tuple(s["collections"] - b for s, b in zip(gc.get_stats(), before))
     return out
+
+
+def note(out: Timings, wall: int, cpu: int, resumed: bool, result: Plan) -> None:
+    out.wall.append(wall)
+    out.on_cpu.append(min(wall, cpu))
+    out.resumed.append(resumed)
+    rung = [step.target for step in result.steps if step.action == "ring"]
+    out.rings.append("nothing" if not rung else "department" if rung[0][:11] == "department:" else "person")
 
 
 def percentile(values: list[int], q: float) -> float:
@@ -243,13 +271,16 @@ def percentile(values: list[int], q: float) -> float:
 def report(run: int, t: Timings) -> tuple[float, float, float, float]:
     p50, p99, worst = percentile(t.wall, 0.50), percentile(t.wall, 0.99), max(t.wall) / 1000
     cpu50, cpu99 = percentile(t.on_cpu, 0.50), percentile(t.on_cpu, 0.99)
-    print(f"run {run}: {len(t.wall)} calls timed  p50 {p50:6.1f} us  p99 {p99:6.1f} us  max {worst:7.1f} us"
-          f"   on-CPU p50 {cpu50:6.1f} us  p99 {cpu99:6.1f} us   gc collections {'/'.join(map(str, t.collections))}")
-    for label, keep in (("no department", lambda n: n == 0), ("one department", lambda n: n == 1),
-                        ("2-3 departments", lambda n: n > 1)):
-        part = [w for w, n in zip(t.wall, t.departments) if keep(n)]
+    print(f"run {run}: {t.calls} calls, {len(t.wall)} decisions timed  p50 {p50:6.1f} us  p99 {p99:6.1f} us  "
+          f"max {worst:7.1f} us   on-CPU p50 {cpu50:6.1f} us  p99 {cpu99:6.1f} us   "
+          f"gc collections {'/'.join(map(str, t.collections))}")
+    parts = [("plan()", [w for w, r in zip(t.wall, t.resumed) if not r]),
+             ("resume()", [w for w, r in zip(t.wall, t.resumed) if r])]
+    parts += [(f"ringing {kind}", [w for w, k in zip(t.wall, t.rings) if k == kind])
+              for kind in ("nothing", "person", "department")]
+    for label, part in parts:
         if part:
-            print(f"    plans ringing {label:16s} {len(part) / len(t.wall):6.1%}  "
+            print(f"    {label:20s} {len(part) / len(t.wall):6.1%}  "
                   f"p50 {percentile(part, 0.50):6.1f} us  p99 {percentile(part, 0.99):6.1f} us")
     return p50, p99, cpu50, cpu99
 
@@ -286,7 +317,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         prepare(snapshot)
         loads = [workload(snapshot, args.calls, random.Random(args.seed * 1000 + run),
                           day=run if kind == "day" else None) for run in range(args.runs)]
-        print(f"\n{kind} workload")
+        print(f"\n{kind} workload (percentiles of routing decisions: plan() and resume())")
         measure(snapshot, loads, args.compact_every)
     return 0
 
