@@ -47,6 +47,8 @@ from config.loader import load_text  # noqa: E402
 from config.snapshot import Snapshot  # noqa: E402
 from daemon.heap import COMPACT_INTERVAL, compact  # noqa: E402
 from routing import plan, prepare, resume  # noqa: E402
+from routing.index import index_for  # noqa: E402
+from routing.live import LiveMasks  # noqa: E402
 from routing.types import Call, Plan  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Moscow")
@@ -162,14 +164,15 @@ class Workload:
     overrides: Overrides
     rotation: Rotation
     drift: Optional[Drift] = None            # the day workload: live state changing between calls
+    live: Optional[LiveMasks] = None         # as the daemon's: departments' masks, told of each change
 
 
 class Drift:
     """Between two calls of a day, the live state moves on as a PBX's does: a few
     phones start or end a call (about 10 % busy at any time), now and then one
     registers or unregisters (about 10 % unregistered); overrides stay."""
-    def __init__(self, logins: list[str], presence: Presence, rng: random.Random):
-        self.logins, self.rng = logins, rng
+    def __init__(self, logins: list[str], presence: Presence, rng: random.Random, live: LiveMasks):
+        self.logins, self.rng, self.live = logins, rng, live
         presence.busy, presence.unregistered = set(presence.busy), set(presence.unregistered)
         self.presence = presence
 
@@ -186,6 +189,9 @@ class Drift:
             members.discard(login)
         elif self.rng.random() < 1 / 9:
             members.add(login)
+        else:
+            return
+        self.live.notice(login)                  # as the daemon's views tell it
 
 
 def workload(snapshot: Snapshot, calls: int, rng: random.Random, day: Optional[int] = None) -> Workload:
@@ -198,8 +204,10 @@ def workload(snapshot: Snapshot, calls: int, rng: random.Random, day: Optional[i
     times = moments(rng, calls) if day is None else day_moments(rng, calls, day)
     work = [(Call(destination=to, caller=caller), now) for to, caller, now in
             zip(destinations(snapshot, rng, calls), callers(snapshot, rng, calls), times)]
-    drift = None if day is None else Drift(logins, presence, rng)
-    return Workload(work, presence, overrides, rotation, drift)
+    live = LiveMasks(presence, overrides)
+    live.prepare(index_for(snapshot))         # as the daemon does after a reload, beside routing.prepare()
+    drift = None if day is None else Drift(logins, presence, rng, live)
+    return Workload(work, presence, overrides, rotation, drift, live)
 
 
 @dataclass
@@ -225,7 +233,7 @@ def run_once(snapshot: Snapshot, load: Workload, compact_every: int = 0) -> Timi
     daemon's heap.Compactor does every 0.25 s, the heap is collected and frozen
     (untimed)."""
     out = Timings()
-    presence, overrides, rotation = load.presence, load.overrides, load.rotation
+    presence, overrides, rotation, live = load.presence, load.overrides, load.rotation, load.live
     wall_clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
     before = [s["collections"] for s in gc.get_stats()]
     drift = load.drift.step if load.drift is not None else None
@@ -236,7 +244,7 @@ def run_once(snapshot: Snapshot, load: Workload, compact_every: int = 0) -> Timi
             compact()
         c0 = cpu_clock()
         t0 = wall_clock()
-        result = plan(c, snapshot, now, presence, rotation, overrides)
+        result = plan(c, snapshot, now, presence, rotation, overrides, live)
         t1 = wall_clock()
         c1 = cpu_clock()
         out.calls += 1
@@ -247,7 +255,7 @@ def run_once(snapshot: Snapshot, load: Workload, compact_every: int = 0) -> Timi
             at = now + dt.timedelta(seconds=waited)
             c0 = cpu_clock()
             t0 = wall_clock()
-            result = resume(result.then, snapshot, at, presence, rotation, overrides)
+            result = resume(result.then, snapshot, at, presence, rotation, overrides, live)
             t1 = wall_clock()
             c1 = cpu_clock()
             note(out, t1 - t0, c1 - c0, True, result)

@@ -28,7 +28,8 @@ from routing.absence import AbsenceSpan, spans as absence_spans
 from routing.callerid import usual_mobile_leg_variables
 from routing.clock import Clock, WorkingHours
 from routing.department import members_needed, windows
-from routing.devices import DeviceRule, kind_of, mobile_variants, rule_for
+from routing.devices import (RING_ALL, RING_MOBILE, RING_OFFICE, RING_OFFICE_OR_MOBILE, DeviceRule, kind_of,
+                             mobile_variants, rule_for)
 from routing.legs import LegCache
 from routing.localtime import ZoneOffsets
 from routing.memo import Memo
@@ -92,14 +93,16 @@ class Group:
     skip_busy: bool
     members: tuple[Person, ...]
     no_answer: Route
-    # The members' logins, clocks, absences and devices.kind_of: columns read by every
-    # department call, so that it need not touch twenty Person objects.
-    logins: tuple[str, ...]
-    clocks: tuple[Clock, ...]
-    absences: tuple[tuple[AbsenceSpan, ...], ...]
-    kinds: tuple[int, ...]
+    logins: tuple[str, ...]                 # the members' logins, in order
     needed: int                             # available members a call needs to know of (department.members_needed)
     windows: tuple[tuple[int, int], ...]    # the strategy's (start, end) of each turn, for all members
+    # The members as masks (bit i: member i), so that a call applies the rule with
+    # integer operations (Walk._available, routing.live): by what their devices need
+    # from the live views (devices.kind_of), by clock, and those with absences.
+    bits: Mapping[str, int]                 # login -> member index
+    kind_masks: tuple[int, int, int, int]   # RING_OFFICE, RING_MOBILE, RING_OFFICE_OR_MOBILE, RING_ALL
+    clock_masks: tuple[tuple[Clock, int], ...]
+    absentees: tuple[tuple[int, tuple[AbsenceSpan, ...], ZoneInfo], ...]
     source: Department = field(repr=False)  # what it was built from, with `members`
     bridges: dict = field(default_factory=dict, repr=False)     # ring steps by who rings (routing.legs)
     tables: dict = field(default_factory=dict, repr=False)      # members' legs by mobile variables (routing.legs)
@@ -243,14 +246,24 @@ def _person(e: Employee, snapshot: Snapshot, clocks: dict[object, Clock], offset
 
 def _group(d: Department, people: Mapping[str, Person]) -> Group:
     members = tuple(people[login] for login in d.members if login in people)
+    by_clock: dict[Clock, int] = {}
+    kinds = (RING_OFFICE, RING_MOBILE, RING_OFFICE_OR_MOBILE, RING_ALL)
+    kind_masks = [0] * len(kinds)
+    bits: dict[str, int] = {}
+    for i, m in enumerate(members):
+        by_clock[m.clock] = by_clock.get(m.clock, 0) | 1 << i
+        if m.kind in kinds:
+            kind_masks[kinds.index(m.kind)] |= 1 << i
+        bits.setdefault(m.login, i)
     return Group(
         name=d.name, extension=d.extension, ref=f"department:{d.name}", strategy=d.strategy,
         member_timeout=d.member_timeout, timeout=d.timeout, skip_busy=d.skip_busy,
         members=members, no_answer=route_of(d.no_answer),
-        logins=tuple(m.login for m in members), clocks=tuple(m.clock for m in members),
-        absences=tuple(m.absences for m in members), kinds=tuple(m.kind for m in members),
+        logins=tuple(m.login for m in members),
         needed=members_needed(d.strategy, len(members), d.member_timeout, d.timeout),
-        windows=tuple(windows(d.strategy, len(members), d.member_timeout, d.timeout)), source=d)
+        windows=tuple(windows(d.strategy, len(members), d.member_timeout, d.timeout)), source=d,
+        bits=bits, kind_masks=tuple(kind_masks), clock_masks=tuple(by_clock.items()),
+        absentees=tuple((1 << i, m.absences, m.zone) for i, m in enumerate(members) if m.absences))
 
 
 # --------------------------------------------------------------------------- cache

@@ -79,16 +79,10 @@ class LegCache:
             found = self._fragments.put(key, build_turn(p, variant, start, end, call_extra))
         return found
 
-    def department(self, g: Group, rung: list[int], call_extra: str) -> Ring:
-        """The bridge of a department's rung members, given as turns (member index *
-        VARIANTS + device variant, see Walk._available), each in its window."""
-        key = (call_extra, *rung)
-        found = g.bridges.get(key)
-        if found is None:
-            found = self._keep(g, key, rung, call_extra)
-        return found
-
-    def _keep(self, g: Group, key: tuple, rung: list[int], call_extra: str) -> Ring:
+    def keep(self, g: Group, key: tuple, rung: list[int], call_extra: str) -> Ring:
+        """The ring step of a department's rung members, given as turns (member index
+        * VARIANTS + device variant) each in its window, kept in `g.bridges` under
+        `key` (what the call found, see Walk._ring_of)."""
         bridges = g.bridges
         if len(bridges) >= BRIDGES_PER_DEPARTMENT:
             del bridges[next(iter(bridges))]      # the oldest: freeing them all at once would stall a call

@@ -12,9 +12,11 @@ once, as `callrouter plan` shows it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Optional
 
 from config.snapshot import Snapshot
 from routing.index import Group, index_for
+from routing.live import LiveMasks
 from routing.localtime import utc_seconds
 from routing.types import ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Overrides, Plan, Presence, Rotation, Step
 from routing.values import new_plan
@@ -24,7 +26,10 @@ _UNKNOWN = (Step(action="hangup", cause="UNALLOCATED_NUMBER", reason="unknown_nu
 
 
 def plan(call: Call, snapshot: Snapshot, now: dt.datetime, presence: Presence = ASSUME_AVAILABLE,
-         rotation: Rotation = NO_ROTATION, overrides: Overrides = NO_OVERRIDES) -> Plan:
+         rotation: Rotation = NO_ROTATION, overrides: Overrides = NO_OVERRIDES,
+         live: Optional[LiveMasks] = None) -> Plan:
+    """`live`, when given, holds what `presence` and `overrides` say of departments'
+    members, kept between calls (routing.live); it must read these very views."""
     seconds = _utc_seconds(now)
     index = index_for(snapshot)
     internal = call.caller in index.employee_ids               # index.is_employee, inlined
@@ -32,7 +37,7 @@ def plan(call: Call, snapshot: Snapshot, now: dt.datetime, presence: Presence = 
     if destination is None:
         return new_plan("unknown_number", "", _UNKNOWN, "unknown", internal)
     entity = destination.entity
-    walk = Walk(index, call.caller, internal, destination.did, seconds, presence, rotation, overrides, entity)
+    walk = Walk(index, call.caller, internal, destination.did, seconds, presence, rotation, overrides, entity, live)
     if type(entity) is Group:
         reason = walk.department(entity, "department")
         kind = "department"
@@ -43,13 +48,14 @@ def plan(call: Call, snapshot: Snapshot, now: dt.datetime, presence: Presence = 
 
 
 def resume(then: Continuation, snapshot: Snapshot, now: dt.datetime, presence: Presence = ASSUME_AVAILABLE,
-           rotation: Rotation = NO_ROTATION, overrides: Overrides = NO_OVERRIDES) -> Plan:
+           rotation: Rotation = NO_ROTATION, overrides: Overrides = NO_OVERRIDES,
+           live: Optional[LiveMasks] = None) -> Plan:
     """The rest of a call whose plan's steps ran out unanswered: `then` is that plan's
     `then`, taken up at `now` with the live state of now, on the snapshot the plan
     was made with.  The Plan returned is the forward's: its reason is the state of
     whoever the call was forwarded to, and it may have a `then` of its own."""
     seconds = _utc_seconds(now)
-    walk = Walk.resuming(index_for(snapshot), then, seconds, presence, rotation, overrides)
+    walk = Walk.resuming(index_for(snapshot), then, seconds, presence, rotation, overrides, live)
     entity = then.entity
     reason = walk.reach(entity, then.reason)
     return new_plan(reason, entity.ref, tuple(walk.steps), "department" if type(entity) is Group else "employee",
@@ -57,7 +63,8 @@ def resume(then: Continuation, snapshot: Snapshot, now: dt.datetime, presence: P
 
 
 def expand(plan_: Plan, snapshot: Snapshot, now: dt.datetime, presence: Presence = ASSUME_AVAILABLE,
-           rotation: Rotation = NO_ROTATION, overrides: Overrides = NO_OVERRIDES) -> Plan:
+           rotation: Rotation = NO_ROTATION, overrides: Overrides = NO_OVERRIDES,
+           live: Optional[LiveMasks] = None) -> Plan:
     """The whole plan if nobody answers: each forward taken up when the call would get
     there (`now` plus the ring steps before it), with the same live state.  What
     `callrouter plan` shows."""
@@ -65,7 +72,7 @@ def expand(plan_: Plan, snapshot: Snapshot, now: dt.datetime, presence: Presence
     then = plan_.then
     while then is not None:
         waited = sum(step.timeout for step in steps if step.action == "ring")
-        more = resume(then, snapshot, now + dt.timedelta(seconds=waited), presence, rotation, overrides)
+        more = resume(then, snapshot, now + dt.timedelta(seconds=waited), presence, rotation, overrides, live)
         steps += more.steps
         then = more.then
     return new_plan(plan_.reason, plan_.target, tuple(steps), plan_.kind, plan_.internal)

@@ -28,9 +28,10 @@ This is the hot path of `plan()` (budget: 50 µs at p99 for 20-member department
 hence:
 - `now` is read once, as whole UTC seconds; whether a clock (zone + schedule) works
   is kept per UTC hour for all calls (routing.clock), a zone's local day per call;
-- a department call scans its members through the Group's columns and notes each
-  available member as a small int (a "turn": member index and device variant), so
-  the scan allocates nothing per member and its result is a cheap memo key;
+- a department call works out who can ring as masks (bit i: member i): the
+  department's members by clock, by devices and with absences (routing.index), and
+  what the live views say of them, kept between calls by routing.live; the masks
+  are the key its ring step is kept under;
 - a department's bridge is built from its members' leg templates and kept by who
   rings with which devices, a person's legs per turn (routing.legs); a call builds
   only its steps, and the head of a dial string when it carries the caller's number.
@@ -47,10 +48,10 @@ from routing.absence import absence_on
 from routing.callerid import call_variables, mobile_leg_variables, own_number
 from routing.clock import Clock, WorkingHours
 from routing.department import idle_order, round_robin
-from routing.devices import (FORWARDED_TURN, RING_ALL, RING_MOBILE, RING_NOTHING, RING_OFFICE, UNREGISTERED_TURN,
-                             VARIANTS, turn_for)
+from routing.devices import FORWARDED_TURN, UNREGISTERED_TURN, VARIANTS, turn_for
 from routing.index import Entity, Group, Person, Route, RoutingIndex, route_of
-from routing.legs import Fragment
+from routing.legs import Fragment, Ring
+from routing.live import LiveMasks, masks_of
 from routing.localtime import SECONDS_PER_HOUR
 from routing.types import Overrides, Presence, Rotation, Step
 from routing.values import new_step, ring_step
@@ -74,12 +75,13 @@ class Continuation:
 
 
 class Walk:
-    __slots__ = ("index", "caller", "internal", "did", "seconds", "presence", "rotation", "overrides", "origin",
+    __slots__ = ("index", "caller", "internal", "did", "seconds", "presence", "rotation", "overrides", "live", "origin",
                  "steps", "visited", "hops", "rang", "then", "_local", "_hour", "_minute", "_extra", "_call_vars",
                  "_own")
 
     def __init__(self, index: RoutingIndex, caller: str, internal: bool, did: Optional[str], seconds: int,
-                 presence: Presence, rotation: Rotation, overrides: Overrides, origin: Entity):
+                 presence: Presence, rotation: Rotation, overrides: Overrides, origin: Entity,
+                 live: Optional[LiveMasks] = None):
         self.index = index
         self.caller = caller
         self.internal = internal
@@ -88,6 +90,7 @@ class Walk:
         self.presence = presence
         self.rotation = rotation
         self.overrides = overrides
+        self.live = live                     # departments' masks kept between calls (routing.live)
         self.origin = origin
         self.steps: list[Step] = []
         self.visited: set[object] = set()    # logins of people, Group objects
@@ -139,75 +142,93 @@ class Walk:
 
     def department(self, g: Group, reason: str) -> str:
         self.visited.add(g)
-        turns = self._available(g)
-        if not turns:
+        ring = self._ring_of(g)
+        if ring is None:
             self.follow(g.no_answer, g, "no_one_available")
             return "no_one_available"
-        logins = g.logins
-        if g.strategy == "round_robin":
-            turns = round_robin(turns, self.rotation.round_robin_start(g.name))
-        elif g.strategy == "longest_idle":
-            last = self.rotation.last_answered
-            turns = idle_order(turns, [last(logins[turn // VARIANTS]) for turn in turns])
-        rung = turns[:len(g.windows)]
-        self._ring_department(g, rung, reason)
+        self.visited.update(ring.logins)
+        self.steps.append(self._ring_step(ring.bridge, reason, g.ref))
         self.follow(g.no_answer, g, "no_answer")
         return "department"
 
-    def _available(self, g: Group) -> list[int]:
-        """The first `g.needed` members who can be rung now, in the department's order,
-        each as a turn: member index * VARIANTS + the device variant that rings
-        (routing.devices; the rule of `turn_for`, inlined, except that a mobile-only
-        member is not asked about `*21`: it would ring the same mobile).
+    def _ring_of(self, g: Group) -> Optional[Ring]:
+        """The department's ring step now, or None when no member can be rung.
 
-        Skipped: already reached in this call, off hours by their own schedule, absent,
-        DND, on a call (when the department skips busy members), nothing to ring.  The
-        checks that need no live view come first.  (One loop over the Group's columns:
-        it runs for every member of every department call, and each live-view
-        question is a Python call.)"""
-        visited, hour, minute = self.visited, self._hour, self._minute
-        dnd, to_mobile = self.overrides.dnd, self.overrides.forward_to_mobile
-        registered = self.presence.is_registered
-        is_busy = self.presence.is_busy if g.skip_busy else None
-        office, mobile_only, nothing, both = RING_OFFICE, RING_MOBILE, RING_NOTHING, RING_ALL
-        unregistered, forwarded = UNREGISTERED_TURN, FORWARDED_TURN       # REGISTERED_TURN is 0
-        left = g.needed
-        turns: list[int] = []
-        turn = -VARIANTS
-        for login, clock, absences, kind in zip(g.logins, g.clocks, g.absences, g.kinds):
-            turn += VARIANTS
-            if login in visited:
-                continue
+        Kept per department (routing.legs) under who rings with which devices, as
+        the masks of `_available`, and for round robin the member it starts with;
+        for longest idle, whose order is read member by member, under the turns in
+        that order."""
+        registered, forwarded, unregistered = self._available(g)
+        available = registered | forwarded | unregistered
+        if not available:
+            return None
+        extra = self._mobile_extra()
+        strategy = g.strategy
+        rung: Optional[list[int]] = None
+        first = 0
+        if strategy == "longest_idle":
+            turns = _turns(registered, forwarded, unregistered)
+            last, logins = self.rotation.last_answered, g.logins
+            rung = idle_order(turns, [last(logins[turn // VARIANTS]) for turn in turns])[:len(g.windows)]
+            key: tuple = (extra, tuple(rung))
+        else:
+            if strategy == "round_robin":
+                first = self.rotation.round_robin_start(g.name) % available.bit_count()
+            key = (extra, registered, forwarded, unregistered, first)
+        ring = g.bridges.get(key)
+        if ring is None:
+            if rung is None:
+                rung = round_robin(_turns(registered, forwarded, unregistered), first)[:len(g.windows)]
+            ring = self.index.legs.keep(g, key, rung, extra)
+        return ring
+
+    def _available(self, g: Group) -> tuple[int, int, int]:
+        """Who of `g` can be rung now, as masks (bit i: member i) by the device variant
+        that rings (routing.devices): registered (or needing no registration),
+        forwarded to the mobile (`*21`), not registered but ringing the mobile
+        (`devices: all`).  Sequential and cascade keep the first `g.needed`.
+
+        Left out: already reached in this call, off hours by their own schedule,
+        absent, DND, on a call (when the department skips busy members), nothing to
+        ring.  This is the rule of `turn_for` as integer operations, except that a
+        mobile-only member is not asked about `*21` (it would ring the same mobile);
+        what the live views say comes as masks too (routing.live)."""
+        unregistered, busy, dnd, forwarded = self.live.of(g) if self.live is not None else \
+            masks_of(g, self.presence, self.overrides)
+        hour, minute = self._hour, self._minute
+        working = 0
+        for clock, members in g.clock_masks:
             worked = hour.get(clock)
             if worked is None:
-                if not self._working(clock):
-                    continue
-            elif not (worked >> minute) & 1:
-                continue
-            if absences and absence_on(absences, self._local_time(clock.zone)[0]) is not None:
-                continue
-            if dnd(login) or is_busy is not None and is_busy(login):
-                continue
-            if kind == office:
-                if not registered(login):
-                    continue
-                turns.append(turn)
-            elif kind == mobile_only:
-                turns.append(turn)
-            elif kind == nothing:
-                continue
-            elif to_mobile(login):
-                turns.append(turn + forwarded)
-            elif registered(login):
-                turns.append(turn)
-            elif kind == both:
-                turns.append(turn + unregistered)
-            else:
-                continue
-            left -= 1
-            if not left:
-                break
-        return turns
+                if self._working(clock):
+                    working |= members
+            elif (worked >> minute) & 1:
+                working |= members
+        bits = g.bits
+        for reached in self.visited:
+            i = bits.get(reached)
+            if i is not None:
+                working &= ~(1 << i)
+        left = working & ~dnd
+        if g.skip_busy:
+            left &= ~busy
+        for members, absences, zone in g.absentees:
+            if left & members and absence_on(absences, self._local_time(zone)[0]) is not None:
+                left &= ~members
+        office, mobile, either, both = g.kind_masks
+        can_forward = either | both
+        on_mobile = left & can_forward & forwarded
+        registered = left & (office & ~unregistered | can_forward & ~unregistered & ~forwarded | mobile)
+        unregistered = left & both & unregistered & ~forwarded
+        if g.needed < len(g.logins):
+            beyond = registered | on_mobile | unregistered
+            for _ in range(g.needed):
+                beyond &= beyond - 1            # drops the lowest member
+            if beyond:
+                registered &= ~beyond
+                on_mobile &= ~beyond
+                unregistered &= ~beyond
+        return registered, on_mobile, unregistered
 
     # ------------------------------------------------------------------ targets
 
@@ -238,9 +259,10 @@ class Walk:
 
     @classmethod
     def resuming(cls, index: RoutingIndex, then: Continuation, seconds: int, presence: Presence,
-                 rotation: Rotation, overrides: Overrides) -> Walk:
+                 rotation: Rotation, overrides: Overrides, live: Optional[LiveMasks]) -> Walk:
         """A walk that goes on from `then`, at `seconds`."""
-        walk = cls(index, then.caller, then.internal, then.did, seconds, presence, rotation, overrides, then.origin)
+        walk = cls(index, then.caller, then.internal, then.did, seconds, presence, rotation, overrides, then.origin,
+                   live)
         walk.visited.update(then.visited)
         walk.hops = then.hops
         return walk
@@ -261,12 +283,6 @@ class Walk:
         return step
 
     # ------------------------------------------------------------------ ring steps
-
-    def _ring_department(self, g: Group, rung: list[int], reason: str) -> None:
-        """The rung members' legs in their turns, as one ring step (routing.legs)."""
-        ring = self.index.legs.department(g, rung, self._mobile_extra())
-        self.visited.update(ring.logins)
-        self.steps.append(self._ring_step(ring.bridge, reason, g.ref))
 
     def _ring_step(self, legs: Fragment, reason: str, target: str) -> Step:
         """The step of a bridge: its legs' dial strings behind the call-wide variables."""
@@ -323,3 +339,20 @@ class Walk:
         if local is None:
             local = self._local[zone] = self.index.offsets.local(zone, self.seconds)
         return local
+
+
+def _turns(registered: int, forwarded: int, unregistered: int) -> list[int]:
+    """The members of the masks in the department's order, each as a turn: member
+    index * VARIANTS + the device variant that rings."""
+    available = registered | forwarded | unregistered
+    turns = []
+    while available:
+        low = available & -available
+        turn = (low.bit_length() - 1) * VARIANTS
+        if forwarded & low:
+            turn += FORWARDED_TURN
+        elif unregistered & low:
+            turn += UNREGISTERED_TURN
+        turns.append(turn)
+        available ^= low
+    return turns
