@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
-from typing import Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
 import gevent
 from gevent.event import Event
@@ -36,6 +36,9 @@ from daemon.metrics import Metrics
 from daemon.presence import PresenceView
 from daemon.storage import DaemonStore
 from store import offhub
+
+if TYPE_CHECKING:
+    from routing.live import LiveMasks
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +103,7 @@ class App:
         self.settings = snapshot.file.daemon
         self.store = store_factory(snapshot, self.metrics)     # SchemaError: refuse to start
         self.presence = PresenceView()
+        self.live = self._live_masks(snapshot)
         self.inbound = InboundSupervisor(
             lambda: self.config.current().file.freeswitch,
             lambda: self.config.current().company.domain,
@@ -109,7 +113,7 @@ class App:
             snapshot=self.config.current, now=now, metrics=self.metrics,
             presence=self.presence, settings=self.settings,
             records=self.store, rotation=self.store.state, overrides=self.store.state,
-            overrides_writer=self.store.state,
+            overrides_writer=self.store.state, live=self.live,
             on_routed=self.store.on_routed)
         routes = {DIRECTORY_PATH: make_directory_handler(
             self.config.current, self._a1_for, self.settings.directory_auth), **(routes or {})}
@@ -197,11 +201,25 @@ class App:
         finally:
             self._notify(sdnotify.READY)
 
+    def _live_masks(self, snapshot: Snapshot) -> Optional[LiveMasks]:
+        """What the live views say of departments' members, kept between calls and told
+        of every change (routing.live); only where routing has an index to serve."""
+        if self._parts_of is not routing_parts:
+            return None
+        from routing.live import LiveMasks
+        live = LiveMasks(self.presence, self.store.state)
+        self.presence.listeners.append(live.notice)
+        self.store.state.listeners.append(live.notice)
+        live.prepare(routing_parts(snapshot)[0])
+        return live
+
     def _after_reload(self, ok: bool) -> None:
         if not ok:
             return
         old, new = self._applied, self.config.current()
         self._applied = new
+        if self.live is not None:
+            self.live.prepare(routing_parts(new)[0])
         self.store.sync_directory(new)
         if (old.file.daemon.listen, old.file.daemon.http) != (new.file.daemon.listen, new.file.daemon.http):
             log.warning("daemon.listen/daemon.http changed in %s: restart the daemon to apply", self.config.path)

@@ -47,6 +47,7 @@ from daemon.features import KIND as FEATURE_KIND
 from daemon.features import LOG_ONLY, FeatureRequest, OverridesWriter, feature_plan, recognise
 from daemon.metrics import Metrics
 from routing import kind_of
+from routing.live import LiveMasks
 from routing.types import (ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Overrides, Plan, Presence,
                            Rotation)
 from store.records import DiscardRecords, RecordSink
@@ -93,6 +94,7 @@ class CallContext:
     settings: DaemonSettings
     planner: Planner
     resumer: Resumer
+    live: Optional[LiveMasks]                # departments' masks, told of the views' changes (routing.live)
     bounds: CallBounds
     on_answered: Optional[AnsweredHook]
     on_routed: Optional[RoutedHook]
@@ -117,7 +119,7 @@ def resumer(ctx: CallContext, snapshot: Snapshot, uuid: str) -> Callable[[object
     def resume(then: object) -> Plan:
         started = perf_counter()
         plan = ctx.resumer(then, snapshot, ctx.now(), presence=ctx.presence, rotation=ctx.rotation,
-                           overrides=ctx.overrides)
+                           overrides=ctx.overrides, live=ctx.live)
         ctx.metrics.routing_decision_seconds.observe(perf_counter() - started)
         log.info("call forwarded", extra={"uuid": uuid, "target": plan.target, "reason": plan.reason})
         notify_routed(ctx, plan, snapshot, uuid)
@@ -173,7 +175,7 @@ class CallHandler:
         ctx = self.ctx
         started = perf_counter()
         plan = ctx.planner(call, snapshot, ctx.now(), presence=ctx.presence, rotation=ctx.rotation,
-                           overrides=ctx.overrides)
+                           overrides=ctx.overrides, live=ctx.live)
         ctx.metrics.routing_decision_seconds.observe(perf_counter() - started)
         return plan
 
@@ -248,13 +250,13 @@ class OutboundServer:
                  settings: DaemonSettings = DaemonSettings(),
                  on_answered: Optional[AnsweredHook] = None, on_routed: Optional[RoutedHook] = None,
                  planner: Optional[Planner] = None, resumer: Optional[Resumer] = None,
-                 bounds: CallBounds = CallBounds()):
+                 live: Optional[LiveMasks] = None, bounds: CallBounds = CallBounds()):
         self._listen = listen
         self._planner = planner
         self._resumer = resumer
         self._ctx_args = dict(snapshot=snapshot, now=now, metrics=metrics, records=records, presence=presence,
                               rotation=rotation, overrides=overrides, overrides_writer=overrides_writer,
-                              settings=settings, bounds=bounds,
+                              settings=settings, bounds=bounds, live=live,
                               on_answered=on_answered, on_routed=on_routed)
         self._ctx: Optional[CallContext] = None
         self._server: Optional[StreamServer] = None

@@ -12,12 +12,18 @@ doubt, keep a device counted as registered.
 
 Every method is a few dict operations: the reader greenlet calls them for each
 event and must never fall behind FreeSWITCH's event queue.
+
+Whoever keeps what this view says between calls (routing.live.LiveMasks) listens:
+every change to an answer of `is_registered` or `is_busy` is told to `listeners`,
+with the login, or None when anybody's may have changed (the link came or went).
 """
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple, Optional, Union
+from typing import Callable, Iterable, NamedTuple, Optional, Union
 
 WILDCARD_CONTACT = "*"     # REGISTER with "Contact: *" and Expires: 0 drops every contact
+
+Listener = Callable[[Optional[str]], None]     # a login whose answers changed; None: anybody's
 
 
 class Registration(NamedTuple):
@@ -41,6 +47,7 @@ class PresenceView:
         self._logins_of_channels: dict[str, str] = {}           # uuid -> login, live channels
         self._answered: dict[str, str] = {}                     # uuid -> login, answered, not hung up
         self._busy: dict[str, int] = {}                         # login -> answered channels
+        self.listeners: list[Listener] = []
 
     # ----------------------------------------------------------------- routing reads
 
@@ -67,12 +74,18 @@ class PresenceView:
         self._busy.clear()
         for item in registrations:
             reg = Registration(item) if isinstance(item, str) else item
-            self.registered(reg.login, reg.contact, reg.call_id)
+            self._register(reg.login, reg.contact, reg.call_id)
         self.connected = True
+        self._tell(None)
 
     def disconnected(self) -> None:
         """The link is gone: answer "available" until the next `reset`."""
         self.connected = False
+        self._tell(None)
+
+    def _tell(self, login: Optional[str]) -> None:
+        for listener in self.listeners:
+            listener(login)
 
     # ------------------------------------------------------------------ registrations
 
@@ -83,10 +96,17 @@ class PresenceView:
         call-id (a rebooted phone): FreeSWITCH's `multiple-registrations=contact`
         mode does the same without telling anyone.
         """
+        if self._register(login, contact, call_id) and self.connected:
+            self._tell(login)
+
+    def _register(self, login: str, contact: str, call_id: str) -> bool:
+        """Note the contact; whether the login had none before."""
+        first = login not in self._contacts
         entries = self._contacts.setdefault(login, [])
         entries[:] = [(cid, c) for cid, c in entries
                       if not _same(cid, c, call_id, contact)]
         entries.append((call_id, contact))
+        return first
 
     def unregistered(self, login: str, contact: str = "", call_id: str = "") -> None:
         """A contact unregistered or expired (matched by call-id or by contact)."""
@@ -100,6 +120,8 @@ class PresenceView:
                           if not _same(cid, c, call_id, contact)]
         if not entries:
             del self._contacts[login]
+            if self.connected:
+                self._tell(login)
 
     @property
     def registered_logins(self) -> int:
@@ -123,7 +145,9 @@ class PresenceView:
             return
         self._logins_of_channels[uuid] = login
         self._answered[uuid] = login
-        self._busy[login] = self._busy.get(login, 0) + 1
+        calls = self._busy[login] = self._busy.get(login, 0) + 1
+        if calls == 1 and self.connected:
+            self._tell(login)
 
     def channel_hung_up(self, uuid: str, login: Optional[str] = None) -> None:
         """The channel is gone; the login it was counted for is the one it answered as."""
@@ -136,6 +160,8 @@ class PresenceView:
             self._busy[counted] = left
         else:
             del self._busy[counted]
+            if self.connected:
+                self._tell(counted)
 
     def calls(self, login: str) -> int:
         """Answered channels of `login` not yet hung up."""

@@ -7,13 +7,17 @@ this node's changes as soon as they are made and re-reads the database every
 `callrouter employee`) applies here within about that time. Changes made here
 apply locally at once and survive a database outage: they are kept, coalesced,
 until they can be written.
+
+Whoever keeps what `dnd` and `forward_to_mobile` say between calls
+(routing.live.LiveMasks) listens: each login whose overrides change, here or in a
+re-read, is told to `listeners`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 import gevent
 import gevent.event
@@ -44,6 +48,7 @@ class StoreState:
         self._stop_signal = gevent.event.Event()
         self._stopping = False
         self._greenlet: Optional[gevent.Greenlet] = None
+        self.listeners: list[Callable[[Optional[str]], None]] = []
 
     def start(self) -> "StoreState":
         """Load the state (serving defaults if the database is down) and keep it fresh."""
@@ -105,6 +110,7 @@ class StoreState:
         check_kind(kind)
         self._state.overrides[login] = self.override(login).with_(kind, on)
         self._pending.overrides[(login, kind)] = on
+        self._tell([login])
         self._wake.set()
         log.info("override %s %s for %s", kind, "on" if on else "off", login)
 
@@ -115,8 +121,15 @@ class StoreState:
         self._flush()
         fresh = off_hub(self.store, self.store.read_runtime)
         # Changes made while the read was in progress are not in it yet.
-        self._state = self._pending.overlay(fresh)
+        before, self._state = self._state.overrides, self._pending.overlay(fresh)
+        after = self._state.overrides
+        self._tell([login for login in before.keys() | after.keys() if before.get(login) != after.get(login)])
         self._refreshed.set()
+
+    def _tell(self, logins: list[str]) -> None:
+        for listener in self.listeners:
+            for login in logins:
+                listener(login)
 
     def wait_refresh(self, timeout: Optional[float] = None) -> bool:
         """Wait for the next completed refresh (tests, and `callrouter run` at start)."""

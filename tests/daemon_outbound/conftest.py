@@ -68,7 +68,7 @@ class Planner:
         self.table: dict[str, object] = {}
         self.calls = []
 
-    def __call__(self, call, snapshot, now, presence=None, rotation=None, overrides=None) -> Plan:
+    def __call__(self, call, snapshot, now, presence=None, rotation=None, overrides=None, live=None) -> Plan:
         assert now.tzinfo is not None
         self.calls.append(call)
         answer = self.table[call.destination]

@@ -102,3 +102,22 @@ def test_reset_after_a_reconnect_forgets_calls_of_the_old_link():
     view.disconnected()
     view.reset(["anna"])
     assert not view.is_busy("anna")
+
+
+def test_listeners_are_told_of_each_change_to_what_routing_is_answered():
+    view = PresenceView()
+    told: list = []
+    view.listeners.append(told.append)
+    view.reset([Registration("anna", "<sip:anna@10.0.0.5>", "c1")])
+    view.registered("anna", "<sip:anna@10.0.0.6>", "c2")        # a second contact: still registered
+    view.registered("boris", "<sip:boris@10.0.0.7>", "c3")
+    view.unregistered("anna", "", "c1")
+    view.unregistered("anna", "", "c2")
+    view.channel_created("u1", "boris")
+    view.channel_answered("u1", None)
+    view.channel_created("u2", "boris")
+    view.channel_answered("u2", "boris")                         # already busy
+    view.channel_hung_up("u1")
+    view.channel_hung_up("u2")
+    view.disconnected()
+    assert told == [None, "boris", "anna", "boris", "boris", None]

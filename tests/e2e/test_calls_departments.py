@@ -130,3 +130,15 @@ def test_a_forward_rings_whoever_is_available_when_the_call_gets_there(make_harn
     assert [(step.action, step.target) for step in record.steps] == [
         ("ring", "employee:anna.smirnova"), ("ring", "department:Продажи")]
     assert (record.target, record.reason, record.outcome) == ("employee:anna.smirnova", "working", "answered")
+
+
+def test_a_department_follows_its_members_phones_from_one_call_to_the_next(h):
+    """Who rings in Продажи (simultaneous) as its members' phones unregister, come
+    back and take calls: what the inbound link says now, not at the department's
+    first call."""
+    h.employee("b.zaitsev", answer_after=1)
+    assert dial_order(h.call("300")) == ["a.volkov", "b.zaitsev"]
+    h.unregister("a.volkov")
+    assert dial_order(h.call("300")) == ["b.zaitsev"]            # not dialled at all
+    h.register("a.volkov")
+    assert dial_order(h.call("300")) == ["a.volkov", "b.zaitsev"]

@@ -125,3 +125,14 @@ def test_answers_of_a_burst_of_calls_reach_the_database_in_one_transaction(store
 
     assert transactions == [10]
     assert sorted(store.last_answered()) == logins
+
+
+def test_listeners_are_told_of_overrides_changed_here_and_on_the_other_node(nodes):
+    a, b = nodes
+    told: list = []
+    b.listeners.append(told.append)
+    b.set_override("anna.smirnova", "forward_to_mobile", True)
+    assert told == ["anna.smirnova"]
+    a.set_override("ivan.petrov", "dnd", True)
+    until(lambda: "ivan.petrov" in told, what="the other node's *78 to be told")
+    assert set(told) == {"anna.smirnova", "ivan.petrov"}
