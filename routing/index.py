@@ -100,6 +100,7 @@ class Group:
     # integer operations (Walk._available, routing.live): by what their devices need
     # from the live views (devices.kind_of), by clock, and those with absences.
     bits: Mapping[str, int]                 # login -> member index
+    login_set: frozenset[str]
     kind_masks: tuple[int, int, int, int]   # RING_OFFICE, RING_MOBILE, RING_OFFICE_OR_MOBILE, RING_ALL
     clock_masks: tuple[tuple[Clock, int], ...]
     absentees: tuple[tuple[int, tuple[AbsenceSpan, ...], ZoneInfo], ...]
@@ -262,7 +263,7 @@ def _group(d: Department, people: Mapping[str, Person]) -> Group:
         logins=tuple(m.login for m in members),
         needed=members_needed(d.strategy, len(members), d.member_timeout, d.timeout),
         windows=tuple(windows(d.strategy, len(members), d.member_timeout, d.timeout)), source=d,
-        bits=bits, kind_masks=tuple(kind_masks), clock_masks=tuple(by_clock.items()),
+        bits=bits, login_set=frozenset(bits), kind_masks=tuple(kind_masks), clock_masks=tuple(by_clock.items()),
         absentees=tuple((1 << i, m.absences, m.zone) for i, m in enumerate(members) if m.absences))
 
 

@@ -57,7 +57,7 @@ class Fragment(NamedTuple):
 class Ring(NamedTuple):
     """A department's ring step: its bridge and the logins it rings."""
     bridge: Fragment
-    logins: tuple[str, ...]
+    logins: frozenset[str]                   # a set: a call adds it to those it reached by hash alone
 
 
 class LegCache:
@@ -87,7 +87,7 @@ class LegCache:
         if len(bridges) >= BRIDGES_PER_DEPARTMENT:
             del bridges[next(iter(bridges))]      # the oldest: freeing them all at once would stall a call
         logins = g.logins
-        found = bridges[key] = Ring(self._join(g, rung, call_extra), tuple([logins[turn // VARIANTS] for turn in rung]))
+        found = bridges[key] = Ring(self._join(g, rung, call_extra), frozenset([logins[turn // VARIANTS] for turn in rung]))
         return found
 
     def table(self, g: Group, call_extra: str) -> list:

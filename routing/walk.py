@@ -204,11 +204,10 @@ class Walk:
                     working |= members
             elif (worked >> minute) & 1:
                 working |= members
-        bits = g.bits
-        for reached in self.visited:
-            i = bits.get(reached)
-            if i is not None:
-                working &= ~(1 << i)
+        if self.visited:
+            bits = g.bits
+            for login in g.login_set.intersection(self.visited):     # by the sets' hashes: no login is read
+                working &= ~(1 << bits[login])
         left = working & ~dnd
         if g.skip_busy:
             left &= ~busy
