@@ -91,13 +91,23 @@ class LiveMasks:
         self._members.clear()
 
     def prepare(self, index: RoutingIndex) -> None:
-        """Serve `index` (right after a reload, beside routing.prepare): forget the
-        departments it no longer has and work out every one of its own now, rather
-        than on its first call (a few milliseconds for 500 departments).
-        Departments an edit left unchanged are the same Group objects: when the
-        reload removed none, their masks are kept as they are."""
+        """Serve `index` (at start and after a reload, beside routing.prepare): forget
+        the departments it no longer has and work out those new to it now, rather
+        than on their first call.  A reload's index keeps the Group of every
+        department an edit left unchanged, with its masks: after an edit, only the
+        edited departments are worked out (a full set is ~20 ms for 500 departments,
+        on the hub)."""
         current = set(index.groups.values())
-        if any(g not in current for g in self._masks):
-            self.reset()
+        for g in [g for g in self._masks if g not in current]:
+            self._forget(g)
         for g in current:
             self.of(g)
+
+    def _forget(self, g: Group) -> None:
+        masks = self._masks.pop(g)
+        for login in g.logins:
+            places = self._members.get(login)
+            if places is not None:
+                places[:] = [place for place in places if place[0] is not masks]
+                if not places:
+                    del self._members[login]

@@ -66,3 +66,18 @@ def test_after_a_reload_the_masks_serve_the_new_departments():
     new = company(people, [department("Продажи", "500", ["b", "a"], strategy="sequential")])
     live.prepare(index_for(new))
     assert rung(whole(new, "500", TUESDAY_10, presence, overrides, live)) == [("b", "office", 0, 15)]
+
+
+def test_a_reload_keeps_the_masks_of_the_departments_it_left_unchanged():
+    people = [employee("a", "201"), employee("b", "202"), employee("c", "203")]
+    old = company(people, [department("Продажи", "500", ["a", "b"]), department("Склад", "501", ["c"])])
+    presence, overrides = Devices(), Switches()
+    live = LiveMasks(presence, overrides)
+    live.prepare(index_for(old))
+    kept = live.of(index_for(old).groups["Продажи"])
+    new = company(people, [department("Продажи", "500", ["a", "b"]), department("Склад", "501", ["c", "a"])])
+    live.prepare(index_for(new))
+    assert live.of(index_for(new).groups["Продажи"]) is kept
+    presence.busy.add("a")
+    live.notice("a")                                          # told once, in both departments it is in now
+    assert live.of(index_for(new).groups["Склад"])[1] == 0b10 and kept[1] == 0b01
