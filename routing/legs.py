@@ -87,7 +87,8 @@ class LegCache:
         if len(bridges) >= BRIDGES_PER_DEPARTMENT:
             del bridges[next(iter(bridges))]      # the oldest: freeing them all at once would stall a call
         logins = g.logins
-        found = bridges[key] = Ring(self._join(g, rung, call_extra), frozenset([logins[turn // VARIANTS] for turn in rung]))
+        found = bridges[key] = Ring(self._join(g, rung, call_extra),
+                                    frozenset([logins[turn // VARIANTS] for turn in rung]))
         return found
 
     def table(self, g: Group, call_extra: str) -> list:
@@ -126,7 +127,7 @@ class LegCache:
                 dials.append(dial)
                 if stop > end:
                     end = stop
-                if device is MOBILE:
+                if device == MOBILE:
                     mobile = True
         dial = ",".join(dials)
         whole = "" if mobile else dialstring.bridge_prefix(end, False) + dial
@@ -150,9 +151,7 @@ def templates(p: Person, variant: int, call_extra: str) -> Template:
     dial string is its head (`leg_timeout`, `leg_delay_start`) and then its tail."""
     if variant not in variants_of(p):
         return ()
-    if not (p.mobile_variants >> variant) & 1:
-        call_extra = ""
-    extra = dialstring.join_variables(call_extra, p.confirm) if p.confirm else call_extra
+    extra = _mobile_variables(p, variant, call_extra)
     out = []
     for device, offset in turn_devices(p, variant):
         if device == OFFICE:
@@ -164,10 +163,15 @@ def templates(p: Person, variant: int, call_extra: str) -> Template:
 
 def build_turn(p: Person, variant: int, start: int, end: int, call_extra: str) -> Fragment:
     """`p`'s legs inside [start, end) with the devices of `variant`; `call_extra` as for `LegCache.fragment`."""
+    return build(p, turn_devices(p, variant), start, end, _mobile_variables(p, variant, call_extra))
+
+
+def _mobile_variables(p: Person, variant: int, call_extra: str) -> str:
+    """What `p`'s mobile legs carry in `variant`: the call's variables and the answer
+    confirmation ("" when the variant rings no mobile)."""
     if not (p.mobile_variants >> variant) & 1:
-        call_extra = ""
-    extra = dialstring.join_variables(call_extra, p.confirm) if p.confirm else call_extra
-    return build(p, turn_devices(p, variant), start, end, extra)
+        return ""
+    return dialstring.join_variables(call_extra, p.confirm) if p.confirm else call_extra
 
 
 def build(p: Person, devices: Devices, start: int, end: int, extra: str) -> Fragment:

@@ -30,7 +30,8 @@ def test_kept_masks_plan_like_the_views_through_any_changes(snapshot, data):
         live.prepare(index_for(snapshot))
     views = [presence.unregistered, presence.busy, overrides.dnd_on, overrides.to_mobile]
     numbers = [d.extension for d in snapshot.file.departments] + [e.extension for e in snapshot.file.employees]
-    now = data.draw(st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31), timezones=st.just(dt.timezone.utc)))
+    now = data.draw(st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31),
+                                 timezones=st.just(dt.timezone.utc)))
     for _ in range(8):
         changed = data.draw(st.sampled_from(LOGINS))
         view = data.draw(st.sampled_from(views))
