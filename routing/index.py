@@ -4,8 +4,9 @@
 everything that depends only on the file is worked out when a snapshot is first
 routed (or when the daemon calls `prepare()` right after a reload): endpoints,
 schedules with the company's holidays folded in, absences as day numbers, device
-rules, department members resolved to people and laid out as columns, every
-dialled form of every company number.
+rules, department members resolved to people and laid out as masks (by clock, by
+devices, with absences) with their leg templates (routing.legs), every dialled form
+of every company number.
 
 The index also holds what calls keep for later calls (UTC offsets and clocks'
 worked minutes per hour, legs and bridges, final steps; each bounded).  It is
