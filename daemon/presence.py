@@ -169,7 +169,20 @@ class PresenceView:
 
 
 def _same(call_id_a: str, contact_a: str, call_id_b: str, contact_b: str) -> bool:
-    """Whether two registrations are one: same call-id, same contact, or both anonymous."""
+    """Whether two registrations are one: same call-id, same contact URI, or both anonymous.
+
+    The URI alone: FreeSWITCH lists a contact as `"" <sip:1000@127.0.0.1:5080>` (the
+    transcript of `sofia status profile internal reg`) while a phone's REGISTER may
+    carry a display name, and one device rebooted keeps its URI, not its call-id."""
     if not (call_id_a or contact_a):
         return not (call_id_b or contact_b)
-    return bool((call_id_a and call_id_a == call_id_b) or (contact_a and contact_a == contact_b))
+    return bool((call_id_a and call_id_a == call_id_b) or (contact_a and _uri(contact_a) == _uri(contact_b)))
+
+
+def _uri(contact: str) -> str:
+    """`"Ivan" <sip:ivan@10.0.0.5:5060>` -> `sip:ivan@10.0.0.5:5060`; a bare URI as it is."""
+    start = contact.find("<")
+    if start < 0:
+        return contact.strip()
+    end = contact.find(">", start)
+    return contact[start + 1:end if end > 0 else len(contact)]

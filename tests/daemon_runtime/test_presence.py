@@ -121,3 +121,12 @@ def test_listeners_are_told_of_each_change_to_what_routing_is_answered():
     view.channel_hung_up("u2")
     view.disconnected()
     assert told == [None, "boris", "anna", "boris", "boris", None]
+
+
+def test_a_contact_is_one_device_whatever_display_name_it_is_listed_with():
+    """The listing at connect gives `"" <uri>`; the phone's own REGISTER may name itself."""
+    view = connected(Registration("anna", '"" <sip:anna@10.0.0.5:5060>', "c1"))
+    view.registered("anna", '"Anna" <sip:anna@10.0.0.5:5060>', "c2")       # rebooted: a new call-id
+    assert view.contacts("anna") == 1
+    view.unregistered("anna", '"Anna" <sip:anna@10.0.0.5:5060>', "c2")
+    assert not view.is_registered("anna")
