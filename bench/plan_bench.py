@@ -276,7 +276,7 @@ def percentile(values: list[int], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000
 
 
-def report(run: int, t: Timings) -> tuple[float, float, float, float]:
+def report(run: int, t: Timings) -> tuple[float, ...]:
     p50, p99, worst = percentile(t.wall, 0.50), percentile(t.wall, 0.99), max(t.wall) / 1000
     cpu50, cpu99 = percentile(t.on_cpu, 0.50), percentile(t.on_cpu, 0.99)
     print(f"run {run}: {t.calls} calls, {len(t.wall)} decisions timed  p50 {p50:6.1f} us  p99 {p99:6.1f} us  "
@@ -290,7 +290,8 @@ def report(run: int, t: Timings) -> tuple[float, float, float, float]:
         if part:
             print(f"    {label:20s} {len(part) / len(t.wall):6.1%}  "
                   f"p50 {percentile(part, 0.50):6.1f} us  p99 {percentile(part, 0.99):6.1f} us")
-    return p50, p99, cpu50, cpu99
+    planned = parts[0][1]
+    return p50, p99, cpu50, cpu99, percentile(planned, 0.50), percentile(planned, 0.99)
 
 
 def spread(label: str, values: list[float]) -> None:
@@ -338,7 +339,8 @@ def measure(snapshot: Snapshot, loads: list[Workload], compact_every: int = 0) -
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores: above ~0.5, other work competes for them)")
     results = [report(run + 1, run_once(snapshot, load, compact_every)) for run, load in enumerate(loads)]
     if len(results) > 1:
-        for i, label in enumerate(("p50 over runs", "p99 over runs", "on-CPU p50 over runs", "on-CPU p99 over runs")):
+        for i, label in enumerate(("p50 over runs", "p99 over runs", "on-CPU p50 over runs", "on-CPU p99 over runs",
+                                   "plan() alone: p50 over runs", "plan() alone: p99 over runs")):
             spread(label, [r[i] for r in results])
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     gc.unfreeze()
