@@ -5,8 +5,8 @@
 Presence is assumed (every phone registered and idle) and no runtime overrides
 apply: the answer is what the file says.  Each forward is shown as routed when the
 call would get there if nobody answered (so a colleague whose working day ends
-meanwhile is off hours), as the daemon routes it.  A naive `--at` is read in the company's
-time zone; without `--at` the current time is used.
+meanwhile is off hours), as the daemon routes it.  A naive `--at` is read in the
+company's time zone; without `--at` the current time is used.
 """
 from __future__ import annotations
 
