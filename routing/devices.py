@@ -96,18 +96,6 @@ def turn_for(person: Person, presence: Presence, overrides: Overrides) -> Option
     return UNREGISTERED_TURN if kind == RING_ALL else None
 
 
-def variants_of(person: Person) -> tuple[int, ...]:
-    """The variants a call can note for the person (see Walk._available)."""
-    kind = person.kind
-    if kind == RING_NOTHING:
-        return ()
-    if kind == RING_ALL:
-        return (REGISTERED_TURN, UNREGISTERED_TURN, FORWARDED_TURN)
-    if kind == RING_OFFICE_OR_MOBILE:
-        return (REGISTERED_TURN, FORWARDED_TURN)
-    return (REGISTERED_TURN,)
-
-
 def turn_devices(person: Person, variant: int) -> Devices:
     """The devices a variant (REGISTERED_TURN …) rings."""
     if variant == FORWARDED_TURN:

@@ -28,10 +28,10 @@ collector: what is kept between calls is what it scans):
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 from routing import dialstring
-from routing.devices import MOBILE, OFFICE, VARIANTS, Devices, turn_devices, variants_of
+from routing.devices import FORWARDED_TURN, MOBILE, OFFICE, VARIANTS, turn_devices
 from routing.memo import Memo
 from routing.types import Leg
 from routing.values import new_leg
@@ -112,26 +112,33 @@ class LegCache:
         table = g.tables.get(call_extra)
         if table is None:
             table = self.table(g, call_extra)
-        heads, make = _HEADS, _head
-        legs: list[Leg] = []
-        dials: list[str] = []
-        end, mobile = 0, False
-        for (start, stop), turn in zip(g.windows, rung):
-            for device, offset, login, tail, confirm in table[turn]:
-                delay = start + offset
-                if delay >= stop:
-                    continue
-                timeout = stop - delay
-                dial = (heads.get((timeout, delay)) or make(timeout, delay)) + tail
-                legs.append(new_leg(device, login, delay, timeout, dial, confirm))
-                dials.append(dial)
-                if stop > end:
-                    end = stop
-                if device == MOBILE:
-                    mobile = True
-        dial = ",".join(dials)
-        whole = "" if mobile else dialstring.bridge_prefix(end, False) + dial
-        return Fragment(tuple(legs), dial, end, mobile, whole)
+        return legs_in(zip(g.windows, map(table.__getitem__, rung)))
+
+
+def legs_in(turns: Iterable[tuple[tuple[int, int], Template]]) -> Fragment:
+    """The legs of turns, each a window (start, end) of the step and the templates of
+    who rings in it; every leg that starts before its window's end runs until it.
+    A person rung alone is one turn, a department's bridge one per rung member."""
+    heads, make = _HEADS, _head
+    legs: list[Leg] = []
+    dials: list[str] = []
+    end, mobile = 0, False
+    for (start, stop), template in turns:
+        for device, offset, login, tail, confirm in template:
+            delay = start + offset
+            if delay >= stop:
+                continue
+            timeout = stop - delay
+            dial = (heads.get((timeout, delay)) or make(timeout, delay)) + tail
+            legs.append(new_leg(device, login, delay, timeout, dial, confirm))
+            dials.append(dial)
+            if stop > end:
+                end = stop
+            if device == MOBILE:
+                mobile = True
+    dial = ",".join(dials)
+    whole = "" if mobile else dialstring.bridge_prefix(end, False) + dial
+    return Fragment(tuple(legs), dial, end, mobile, whole)
 
 
 Template = tuple[tuple[str, int, str, str, bool], ...]
@@ -149,8 +156,8 @@ def templates(p: Person, variant: int, call_extra: str) -> Template:
     """`p`'s legs with the devices of `variant`, with what their dial strings end
     with: (device, offset from the start of the turn, login, tail, confirm); a leg's
     dial string is its head (`leg_timeout`, `leg_delay_start`) and then its tail."""
-    if variant not in variants_of(p):
-        return ()
+    if variant == FORWARDED_TURN and p.mobile is None:
+        return ()                            # *21 forwards nothing without a mobile
     extra = _mobile_variables(p, variant, call_extra)
     out = []
     for device, offset in turn_devices(p, variant):
@@ -163,7 +170,7 @@ def templates(p: Person, variant: int, call_extra: str) -> Template:
 
 def build_turn(p: Person, variant: int, start: int, end: int, call_extra: str) -> Fragment:
     """`p`'s legs inside [start, end) with the devices of `variant`; `call_extra` as for `LegCache.fragment`."""
-    return build(p, turn_devices(p, variant), start, end, _mobile_variables(p, variant, call_extra))
+    return legs_in((((start, end), templates(p, variant, call_extra)),))
 
 
 def _mobile_variables(p: Person, variant: int, call_extra: str) -> str:
@@ -172,24 +179,3 @@ def _mobile_variables(p: Person, variant: int, call_extra: str) -> str:
     if not (p.mobile_variants >> variant) & 1:
         return ""
     return dialstring.join_variables(call_extra, p.confirm) if p.confirm else call_extra
-
-
-def build(p: Person, devices: Devices, start: int, end: int, extra: str) -> Fragment:
-    """`p`'s legs for `devices` inside [start, end); `extra`: the mobile legs' variables.
-    (Every leg that starts before `end` runs until it, so the legs end at `end`.)"""
-    legs = []
-    mobile = False
-    for device, offset in devices:
-        delay = start + offset
-        if delay >= end:
-            continue
-        timeout = end - delay
-        if device == OFFICE:
-            legs.append(new_leg(OFFICE, p.login, delay, timeout, dialstring.leg(p.office, timeout, delay)))
-        else:
-            mobile = True
-            legs.append(new_leg(MOBILE, p.login, delay, timeout, dialstring.leg(p.mobile, timeout, delay, extra),
-                                bool(p.confirm)))
-    if not legs:
-        return Fragment((), "", start, False)
-    return Fragment(tuple(legs), legs[0].dial if len(legs) == 1 else ",".join([leg.dial for leg in legs]), end, mobile)
