@@ -23,6 +23,7 @@ from gevent.lock import BoundedSemaphore
 
 from config.snapshot import Snapshot
 from daemon import heap
+from daemon.background import Loop
 from daemon.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ class ConfigHolder:
             log.error("config problem: %s", problem)
 
 
-class ConfigWatcher:
+class ConfigWatcher(Loop):
     """Polls the file and calls `holder.reload()` when a new version has settled."""
 
     def __init__(self, holder: ConfigHolder, *, interval: float = 1.0,
@@ -131,15 +132,6 @@ class ConfigWatcher:
         self._interval = interval
         self._on_reload = on_reload
         self._sleep = sleep
-        self._greenlet: Optional[gevent.Greenlet] = None
-
-    def start(self) -> None:
-        self._greenlet = gevent.spawn(self._run)
-
-    def stop(self) -> None:
-        if self._greenlet is not None:
-            self._greenlet.kill()
-            self._greenlet = None
 
     def _run(self) -> None:
         pending: Optional[FileSignature] = None

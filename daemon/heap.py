@@ -38,6 +38,8 @@ from typing import Callable, Iterator, Optional
 
 import gevent
 
+from daemon.background import Loop
+
 log = logging.getLogger(__name__)
 
 # Full collections held off: the count of young collections never reaches this.
@@ -125,7 +127,7 @@ def compact() -> int:
     return found
 
 
-class Compactor:
+class Compactor(Loop):
     """Every `interval` seconds, when it is safe: a full collection of what is not frozen yet, then freeze it.
 
     "Safe" is when `busy()` is false (no store call and nothing in the thread pool):
@@ -141,17 +143,7 @@ class Compactor:
         self._busy = busy
         self._sleep = sleep
         self._clock = clock
-        self._greenlet: Optional[gevent.Greenlet] = None
         self.compactions = 0
-
-    def start(self) -> None:
-        if self._greenlet is None:
-            self._greenlet = gevent.spawn(self._run)
-
-    def stop(self) -> None:
-        if self._greenlet is not None:
-            self._greenlet.kill()
-            self._greenlet = None
 
     def _run(self) -> None:
         while True:
@@ -183,7 +175,7 @@ class Compactor:
         settle_after_load()
 
 
-class Retirement:
+class Retirement(Loop):
     """Frees big object graphs off the call path: when only it holds them, a slice at a time.
 
     `retire(obj, *parts)` keeps `obj` (an old snapshot) and `parts` (what goes with it,
@@ -205,7 +197,6 @@ class Retirement:
         self._clock = clock
         self._waiting: list[tuple] = []
         self._freeing = 0
-        self._greenlet: Optional[gevent.Greenlet] = None
 
     @property
     def pending(self) -> int:
@@ -214,14 +205,11 @@ class Retirement:
 
     def retire(self, obj: object, *parts: object) -> None:
         self._waiting.append((obj, *parts))
-        if self._greenlet is None or self._greenlet.dead:
-            self._greenlet = gevent.spawn(self._run)
+        self.start()
 
     def stop(self) -> None:
         """Forget what is waiting (it is freed the ordinary way)."""
-        if self._greenlet is not None:
-            self._greenlet.kill()
-            self._greenlet = None
+        super().stop()
         self._waiting.clear()
 
     def _run(self) -> None:

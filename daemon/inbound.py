@@ -25,6 +25,7 @@ import gevent.event
 from gevent import socket
 
 from config.models import FreeswitchSettings
+from daemon.background import Loop
 from daemon.backoff import Backoff
 from daemon.esl.event import JSON as EVENT_JSON, PLAIN as EVENT_PLAIN, Event
 from daemon.esl.frames import Frame, FrameParser, ProtocolError
@@ -53,7 +54,7 @@ class Refused(LinkError):
     """FreeSWITCH refused us (password, ACL): retrying soon cannot help."""
 
 
-class InboundSupervisor:
+class InboundSupervisor(Loop):
     """Connects, keeps the presence view fed, reconnects; `start()`/`stop()`."""
 
     def __init__(self, settings: Callable[[], FreeswitchSettings], domain: Callable[[], str],
@@ -68,7 +69,6 @@ class InboundSupervisor:
         self._sleep = sleep
         self._backoff = Backoff(random=random)
         self._handshake_timeout = handshake_timeout
-        self._greenlet: Optional[gevent.Greenlet] = None
         self._sock: Optional[socket.socket] = None
         self._restart = False
         self._wake = gevent.event.Event()
@@ -77,14 +77,6 @@ class InboundSupervisor:
     @property
     def connected(self) -> bool:
         return self._presence.connected
-
-    def start(self) -> None:
-        self._greenlet = gevent.spawn(self._supervise)
-
-    def stop(self) -> None:
-        if self._greenlet is not None:
-            self._greenlet.kill()
-            self._greenlet = None
 
     def reconnect(self) -> None:
         """Drop the link, or cut a backoff wait short, and connect again with fresh settings.
@@ -98,7 +90,7 @@ class InboundSupervisor:
 
     # ------------------------------------------------------------------ supervision
 
-    def _supervise(self) -> None:
+    def _run(self) -> None:
         attempts = 0
         try:
             while True:
