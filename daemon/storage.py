@@ -80,12 +80,13 @@ class DaemonStore:
         gevent.spawn(sync)
 
     def a1_for(self, login: str, domain: str) -> Optional[str]:
-        """The SIP A1 hash for the directory; None when unknown or made for another domain."""
-        try:
-            return self.store.a1_for(login, domain)
-        except SQLAlchemyError as exc:
-            log.warning("credentials unavailable (%s)", str(exc).splitlines()[0])
-            return None
+        """The SIP A1 hash for the directory; None when unknown or made for another domain.
+
+        A database error propagates: the directory must answer 503 (ask again), not
+        "no such user", which makes phones drop their registration. The lookup runs
+        off the hub like every other store call (store/offhub.py).
+        """
+        return off_hub(self.store, self.store.a1_for, login, domain)
 
     # ------------------------------------------------------------ call-path hooks (never block)
 
