@@ -10,20 +10,35 @@ lock up front instead of failing on a lock upgrade.
 PostgreSQL (psycopg 3, which yields to gevent once the daemon has monkey-patched):
 connections are checked before use (pool_pre_ping) so a restarted server costs
 one failed ping, not a failed write; connecting gives up after `connect_timeout`.
+
+The SQLite file holds every employee's SIP hash (as good as the password for SIP
+digest): it is created owner-only (0600), as the spool is, and one found readable
+by others is tightened with a warning. SQLite gives its -wal and -shm files the
+database file's mode when it creates them; existing ones are tightened too.
 """
 from __future__ import annotations
+
+import logging
+import os
+import stat
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
 
 from store.url import ensure_parent_dir, is_sqlite
 
+log = logging.getLogger(__name__)
+
 WRITE = "callrouter_write"          # execution option marking a write transaction
+OWNER_ONLY = 0o600
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
 def make_engine(url: URL, *, busy_timeout: float = 1.0, connect_timeout: int = 5) -> Engine:
     if is_sqlite(url):
         ensure_parent_dir(url)
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            secure_sqlite_file(url.database)
         return _sqlite_engine(url, busy_timeout)
     if url.get_backend_name() != "postgresql":
         raise ValueError(f"unsupported store URL {url.get_backend_name()!r}: use sqlite:/// or postgresql+psycopg://")
@@ -31,6 +46,27 @@ def make_engine(url: URL, *, busy_timeout: float = 1.0, connect_timeout: int = 5
         url = url.set(drivername="postgresql+psycopg")
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
                          connect_args={"connect_timeout": connect_timeout})
+
+
+def secure_sqlite_file(path: str) -> None:
+    """Create the database file owner-only, or take group and world access off an existing one."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, OWNER_ONLY))
+    except OSError:
+        return                      # unreadable or read-only: SQLite's own error will say so
+    for name in (path + suffix for suffix in SQLITE_COMPANIONS):
+        try:
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            try:
+                os.chmod(name, mode & 0o700)
+            except OSError as exc:
+                log.warning("%s is readable by others (mode %04o) and cannot be tightened: %s", name, mode, exc)
+                continue
+            log.warning("%s was readable by others (mode %04o): now %04o, it holds SIP password hashes",
+                        name, mode, mode & 0o700)
 
 
 def _sqlite_engine(url: URL, busy_timeout: float) -> Engine:
