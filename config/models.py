@@ -439,6 +439,10 @@ class Smtp(Model):
     starttls: bool = False
     user: Optional[str] = None
     password: Optional[str] = Field(default=None, repr=False)
+    # TLS is required before AUTH and before a letter (it carries a password): STARTTLS,
+    # or implicit TLS on port 465. Only a relay declared local and trusted may be plain.
+    local_relay: bool = False
+    ca_file: Optional[str] = None           # a private CA (PEM) the relay's certificate is signed by
 
 
 class Company(Model):

@@ -1,9 +1,12 @@
 """The welcome letter: a new employee's login, password, extension and softphone link.
 
 Sent by `callrouter employee add` / `passwd --send` / `welcome` through the
-company's SMTP server (`company.smtp`): STARTTLS when `starttls: true`, implicit
-TLS on port 465, AUTH when a user is set. The letter is the only place the
-password travels; it is never logged.
+company's SMTP server (`company.smtp`): implicit TLS on port 465, else STARTTLS,
+AUTH when a user is set. The letter is the only place the password travels; it is
+never logged, and never sent in clear: a relay that offers no STARTTLS gets neither
+the SMTP login nor the letter, unless the config says it is local and trusted
+(`local_relay: true`, e.g. a Postfix on the same host). The certificate is verified
+(against `ca_file` when the relay's CA is a private one).
 """
 from __future__ import annotations
 
@@ -73,8 +76,7 @@ def send(smtp: Smtp, message: EmailMessage, timeout: float = TIMEOUT) -> None:
     """Hand the message to the SMTP server; MailError when it is refused or unreachable."""
     try:
         with _connect(smtp, timeout) as client:
-            if smtp.starttls and smtp.port != IMPLICIT_TLS_PORT:
-                client.starttls(context=ssl.create_default_context())
+            _secure(client, smtp)
             if smtp.user:
                 client.login(smtp.user, smtp.password or "")
             client.send_message(message)
@@ -82,9 +84,29 @@ def send(smtp: Smtp, message: EmailMessage, timeout: float = TIMEOUT) -> None:
         raise MailError(f"{smtp.host}:{smtp.port} refused the login of {smtp.user}: {_smtp_text(exc)}") from None
     except smtplib.SMTPException as exc:
         raise MailError(f"{smtp.host}:{smtp.port}: {_smtp_text(exc)}") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise MailError(f"{smtp.host}:{smtp.port}: its TLS certificate cannot be verified ({exc.verify_message}); "
+                        f"for a private CA set company.smtp.ca_file") from None
     except (OSError, ssl.SSLError) as exc:
         raise MailError(f"cannot reach {smtp.host}:{smtp.port}: {exc}") from None
     log.info("welcome letter sent to %s through %s:%d", message["To"], smtp.host, smtp.port)
+
+
+def _secure(client: smtplib.SMTP, smtp: Smtp) -> None:
+    """Put the session under TLS before anything secret is said, or refuse to go on."""
+    if smtp.port == IMPLICIT_TLS_PORT or (smtp.local_relay and not smtp.starttls):
+        return
+    client.ehlo()
+    if not client.has_extn("starttls"):
+        raise MailError(f"{smtp.host}:{smtp.port} offers no STARTTLS: the SMTP login and the letter (it holds a "
+                        f"password) would travel in clear. Use a relay with STARTTLS or port 465, or set "
+                        f"company.smtp.local_relay: true if this relay is local and trusted")
+    client.starttls(context=_tls_context(smtp))
+    client.ehlo()
+
+
+def _tls_context(smtp: Smtp) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=smtp.ca_file)
 
 
 def send_welcome(smtp: Smtp, letter: Welcome) -> None:
@@ -93,7 +115,7 @@ def send_welcome(smtp: Smtp, letter: Welcome) -> None:
 
 def _connect(smtp: Smtp, timeout: float) -> smtplib.SMTP:
     if smtp.port == IMPLICIT_TLS_PORT:
-        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=ssl.create_default_context())
+        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=_tls_context(smtp))
     return smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
 
 

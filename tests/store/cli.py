@@ -35,7 +35,8 @@ def company_copy(directory: Path, *, smtp_port: Optional[int] = None, store_url:
         yaml.width = 4096
         data = yaml.load(path.read_text(encoding="utf-8"))
         if smtp_port is not None:
-            data["company"]["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "from": "pbx@romashka.ru"}
+            data["company"]["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "from": "pbx@romashka.ru",
+                                     "local_relay": True}
         if store_url is not None:
             data["store"] = {"url": store_url}
         out = io.StringIO()
