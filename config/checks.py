@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Union
 
 from config.models import (EMERGENCY_NUMBERS, Company, ConfigFile, Department, Employee, FeatureCodes,
-                           NumberTarget, Target)
+                           NumberTarget, Target, gateway_problem, sound_file_problem)
 from config.problems import Finding, Loc
 
 Owner = Union[Employee, Department, None]          # whose rule a target is; None for a company number
@@ -237,6 +237,28 @@ def caller_id_for_mobile_legs(s: Sections) -> Iterator[Finding]:
                                                   "company.caller_id is not set")
 
 
+# --------------------------------------------------------------------------- names FreeSWITCH reads as written
+
+def gateway_is_a_name(s: Sections) -> Iterator[Finding]:
+    if s.company is not None and (problem := gateway_problem(s.company.gateway)):
+        yield Finding(("company", "gateway"), problem)
+
+
+def sound_files_are_plain(s: Sections) -> Iterator[Finding]:
+    """Messages, absence announcements and feature-code confirmations go to `playback` as written."""
+    for loc, kind, value, _ in s.destinations:
+        if kind == "message" and value and (problem := sound_file_problem(value)):
+            yield Finding(loc + ("message",), problem)
+    for i, e in s.employees:
+        for j, absence in enumerate(e.reception.absences):
+            if absence.announce and (problem := sound_file_problem(absence.announce)):
+                yield Finding(("employees", i, "reception", "absences", j, "announce"), problem)
+    for name in ("confirm_on", "confirm_off"):
+        sound = getattr(s.features, name)
+        if sound and (problem := sound_file_problem(sound)):
+            yield Finding(("features", name), problem)
+
+
 def _unknown(what: str, name: Optional[str], known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name or "", sorted(known), n=1, cutoff=0.7)
     return f"there is no {what} {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
@@ -255,4 +277,6 @@ RULES: tuple[Callable[[Sections], Iterable[Finding]], ...] = (
     mobile_when_needed,
     holidays_are_not_workdays,
     caller_id_for_mobile_legs,
+    gateway_is_a_name,
+    sound_files_are_plain,
 )

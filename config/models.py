@@ -538,3 +538,30 @@ class ConfigFile(Model):
     freeswitch: FreeswitchSettings = FreeswitchSettings()
     store: StoreSettings = StoreSettings()
     features: FeatureCodes = FeatureCodes()
+
+
+# --------------------------------------------------------------------------- names FreeSWITCH reads as written
+
+# `company.gateway` goes into `sofia/gateway/GATEWAY/+7…` inside a bridge's dial string
+# (`,` `|` start legs and groups, `[` `{` variables, `/` another endpoint part); sound
+# files become `playback`'s argument, where `${…}` is expanded (`${system(…)}` runs a
+# command) and a line break would end the ESL header. Only plain names get through.
+GATEWAY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+SOUND_PATH = re.compile(r"[\w./+-]+")                 # letters of any script, digits, _ . / + -
+TONE_STREAM = re.compile(r"tone_stream://[%(),;=.0-9A-Za-z+-]+")
+
+
+def gateway_problem(name: str) -> Optional[str]:
+    """Why `name` cannot be a sofia gateway name in a dial string, or None."""
+    if GATEWAY_NAME.fullmatch(name):
+        return None
+    return (f"{name!r} cannot be a gateway name: it goes into every mobile leg's dial string, where only "
+            "letters, digits, '.', '_' and '-' are safe")
+
+
+def sound_file_problem(path: str) -> Optional[str]:
+    """Why `path` cannot be handed to FreeSWITCH's `playback`, or None."""
+    if (SOUND_PATH.fullmatch(path) and ".." not in path.split("/")) or TONE_STREAM.fullmatch(path):
+        return None
+    return (f"{path!r} cannot be a sound file: FreeSWITCH would read part of it as a command; use a path of "
+            "letters, digits and '_ . / + -' (or a tone_stream://)")
