@@ -20,6 +20,7 @@ from daemon.callstate import department_of
 from daemon.metrics import Metrics
 from routing.types import Plan
 from store.database import Store
+from store.deadline import within
 from store.migrate import SchemaError
 from store.offhub import off_hub
 from store.records import CallRecord
@@ -29,6 +30,8 @@ from store.writer import RecordWriter
 log = logging.getLogger(__name__)
 
 __all__ = ["DaemonStore", "SchemaError"]
+
+DIRECTORY_LOOKUP_TIMEOUT = 3.0      # seconds; the generated xml_curl.conf gives a fetch 5
 
 
 class DaemonStore:
@@ -84,9 +87,10 @@ class DaemonStore:
 
         A database error propagates: the directory must answer 503 (ask again), not
         "no such user", which makes phones drop their registration. The lookup runs
-        off the hub like every other store call (store/offhub.py).
+        off the hub like every other store call (store/offhub.py), and within a bound
+        below mod_xml_curl's own timeout, so a silent database still gets its 503.
         """
-        return off_hub(self.store, self.store.a1_for, login, domain)
+        return within(DIRECTORY_LOOKUP_TIMEOUT, off_hub, self.store, self.store.a1_for, login, domain)
 
     # ------------------------------------------------------------ call-path hooks (never block)
 

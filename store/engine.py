@@ -10,6 +10,13 @@ lock up front instead of failing on a lock upgrade.
 PostgreSQL (psycopg 3, which yields to gevent once the daemon has monkey-patched):
 connections are checked before use (pool_pre_ping) so a restarted server costs
 one failed ping, not a failed write; connecting gives up after `connect_timeout`.
+A server or network that drops packets refuses nothing and answers nothing, so
+every wait needs a bound of its own: the server ends a statement after
+`statement_timeout`; TCP keepalives find a dead link while a pooled connection is
+idle, and `tcp_user_timeout` while data sent is not acknowledged. Those are libpq
+parameters and work on a real network; the callers add a bound on the whole call
+(store/writer.py, the directory lookup) for what they cannot see, e.g. a proxy
+that accepts bytes and never forwards them.
 
 The SQLite file holds every employee's SIP hash (as good as the password for SIP
 digest): it is created owner-only (0600), as the spool is, and one found readable
@@ -32,6 +39,10 @@ log = logging.getLogger(__name__)
 WRITE = "callrouter_write"          # execution option marking a write transaction
 OWNER_ONLY = 0o600
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+# PostgreSQL: the daemon's statements are small; one running 10 s means something is wrong.
+STATEMENT_TIMEOUT_MS = 10_000
+KEEPALIVES = {"keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}    # dead after ~25 s idle
+TCP_USER_TIMEOUT_MS = 15_000        # unacknowledged data for this long: the connection is dead
 
 
 def make_engine(url: URL, *, busy_timeout: float = 1.0, connect_timeout: int = 5) -> Engine:
@@ -45,7 +56,18 @@ def make_engine(url: URL, *, busy_timeout: float = 1.0, connect_timeout: int = 5
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                         connect_args={"connect_timeout": connect_timeout})
+                         connect_args=postgres_connect_args(url, connect_timeout))
+
+
+def postgres_connect_args(url: URL, connect_timeout: int) -> dict:
+    """libpq parameters bounding every wait on the server (module docstring); the URL's own
+    `options` (e.g. a search_path) are kept, since connect_args replace the URL's query."""
+    options = url.query.get("options", "")
+    if not isinstance(options, str):
+        options = " ".join(options)
+    options = f"{options} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip()
+    return {"connect_timeout": connect_timeout, "options": options, "keepalives": 1, **KEEPALIVES,
+            "tcp_user_timeout": TCP_USER_TIMEOUT_MS}
 
 
 def secure_sqlite_file(path: str) -> None:

@@ -14,11 +14,18 @@ Once idle, the writer lets `gather` seconds of records pile up before it writes:
 a transaction costs about the same CPU for one record as for forty (~0.8 ms of
 the daemon's CPU per call at 200 calls/s when every call was its own), and
 nobody reads a record within a fifth of a second of the hangup.
+
+A write that gets no answer at all (a database or network dropping packets) is
+abandoned after `write_timeout` and its batch spooled like any outage's
+(store/deadline.py): the records are delayed, never lost, and the queue never hangs
+behind it. Should the abandoned write have committed after all, the replay writes
+nothing twice (the store ignores a UUID it has).
 """
 from __future__ import annotations
 
 import collections
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Optional
@@ -30,6 +37,7 @@ from sqlalchemy import exc as sa_exc
 from config.snapshot import Snapshot
 from daemon.metrics import Metrics
 from store.database import Store
+from store.deadline import StoreSilent, within
 from store.offhub import off_hub
 from store.records import CallRecord
 from store.spool import Spool, encode
@@ -38,6 +46,9 @@ log = logging.getLogger(__name__)
 
 SPOOL_LINGER = 0.1      # seconds to gather records before an fsync while the database is down
 GATHER = 0.2            # seconds to gather records into one transaction once the writer was idle
+# A write's bound: above PostgreSQL's statement_timeout plus a connect_timeout (store/engine.py),
+# so a slow but working database finishes, and a silent one is given up.
+WRITE_TIMEOUT = 20.0
 
 
 class Backoff:
@@ -60,15 +71,17 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
-                            sa_exc.DisconnectionError, OSError))
+                            sa_exc.DisconnectionError, OSError, StoreSilent))
 
 
 class RecordWriter:
     """The daemon's `RecordSink` backed by the store."""
 
     def __init__(self, store: Store, spool_path: str | Path, metrics: Metrics, *, batch_size: int = 200,
-                 retry_initial: float = 0.5, retry_max: float = 30.0, gather: float = GATHER):
+                 retry_initial: float = 0.5, retry_max: float = 30.0, gather: float = GATHER,
+                 write_timeout: float = WRITE_TIMEOUT):
         self.store = store
+        self.write_timeout = write_timeout
         self.metrics = metrics
         self.batch_size = batch_size
         self.gather = gather
@@ -178,7 +191,7 @@ class RecordWriter:
     def _write(self, batch: list[CallRecord]) -> bool:
         """True when the batch is done with (written, or refused and set aside)."""
         try:
-            off_hub(self.store, self.store.write_records, batch)
+            within(self.write_timeout, off_hub, self.store, self.store.write_records, batch)
             return True
         except Exception as exc:
             self.metrics.record_write_failures_total.inc()
@@ -227,7 +240,8 @@ class RecordWriter:
         log.error("call %s: the store refuses its record (%s); kept in %s", record.uuid, _first_line(exc),
                   self.rejected_path)
         try:
-            with open(self.rejected_path, "a", encoding="utf-8") as f:
+            fd = os.open(self.rejected_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)   # as the spool
+            with open(fd, "a", encoding="utf-8") as f:
                 f.write(encode(record) + "\n")
         except (OSError, TypeError, ValueError):
             log.exception("call %s: cannot keep the refused record in %s", record.uuid, self.rejected_path)

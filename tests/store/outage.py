@@ -1,7 +1,9 @@
 """Taking a test database away and bringing it back, for real.
 
 PostgreSQL: the store connects through a TCP proxy on loopback; `down()` cuts every
-connection and answers new ones by closing them, as a restarting server does.
+connection and answers new ones by closing them, as a restarting server does;
+`blackhole()` keeps every connection open and accepts new ones but forwards nothing,
+as a server or a network that drops packets does (nothing is refused, nothing answers).
 SQLite: another connection holds the write lock, as a stuck process would; writers
 fail with "database is locked" once their busy timeout runs out.
 """
@@ -13,7 +15,6 @@ import threading
 
 from sqlalchemy.engine import make_url
 
-from tests.relay import copy
 
 
 class TcpProxy:
@@ -22,6 +23,8 @@ class TcpProxy:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.is_up = True
+        self.blackholed = False
+        self._held: list[socket.socket] = []          # accepted while blackholed, never answered
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -34,10 +37,17 @@ class TcpProxy:
             self._open.clear()
 
     def up(self) -> None:
+        """New connections work again (ones caught in a blackhole stay stuck, as after a real one)."""
         self.is_up = True
+        self.blackholed = False
+
+    def blackhole(self) -> None:
+        self.blackholed = True
 
     def close(self) -> None:
         self.down()
+        for s in self._held:
+            _cut(s)
         self.listener.close()
 
     def _accept(self) -> None:
@@ -49,15 +59,22 @@ class TcpProxy:
             if not self.is_up:
                 _cut(client)
                 continue
+            if self.blackholed:
+                self._held.append(client)
+                continue
             server = socket.create_connection(self.target)
             with self._lock:
                 self._open.update((client, server))
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        copy(src, dst)
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                if not self.blackholed:         # swallowed: the peer never hears of it
+                    dst.sendall(data)
+        except OSError:
+            pass
         _cut(src)
         _cut(dst)
 
@@ -81,6 +98,9 @@ class FlakyPostgres:
 
     def up(self) -> None:
         self.proxy.up()
+
+    def blackhole(self) -> None:
+        self.proxy.blackhole()
 
     def close(self) -> None:
         self.proxy.close()
