@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import ipaddress
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -477,6 +478,18 @@ def _hostport(value: object) -> str:
 HostPort = Annotated[str, BeforeValidator(_hostport)]
 
 
+def is_loopback_address(address: str) -> bool:
+    """Whether HOST:PORT (or a bare host) only this machine can reach: 127.0.0.0/8, ::1, localhost."""
+    host = address.rpartition(":")[0] if _HOSTPORT.fullmatch(address) else address
+    host = host.strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False            # a name could resolve anywhere; a wildcard is every interface
+
+
 class DaemonSettings(Model):
     listen: HostPort = "127.0.0.1:8084"         # outbound ESL (FreeSWITCH's socket app)
     http: HostPort = "127.0.0.1:9464"           # /metrics, /healthz, /readyz, directory
@@ -486,6 +499,8 @@ class DaemonSettings(Model):
     # HTTP basic auth that mod_xml_curl must send to the directory endpoint (both or neither).
     directory_user: Optional[str] = None
     directory_password: Optional[str] = Field(default=None, repr=False)
+    # The directory's own listener, apart from /metrics; unset: served on `http`.
+    directory_listen: Optional[HostPort] = None
 
     @model_validator(mode="after")
     def _directory_auth_pair(self):
@@ -494,6 +509,23 @@ class DaemonSettings(Model):
         if self.directory_user is not None and ":" in self.directory_user:
             raise ValueError("directory_user cannot contain ':' (HTTP basic auth)")
         return self
+
+    @model_validator(mode="after")
+    def _exposed_directory_needs_credentials(self):
+        """The directory serves every employee's A1 hash: off loopback, only with credentials."""
+        if self.directory_auth is None and not is_loopback_address(self.directory_address):
+            where = "daemon.directory_listen" if self.directory_listen else "daemon.http"
+            raise ValueError(
+                f"the SIP directory ({where} {self.directory_address}) is reachable from other hosts and would hand "
+                "every employee's SIP hash to anyone: set daemon.directory_user and daemon.directory_password "
+                "(`callrouter deploy freeswitch` generates them), or keep it on 127.0.0.1 (daemon.directory_listen "
+                "separates it from /metrics)")
+        return self
+
+    @property
+    def directory_address(self) -> str:
+        """Where the directory listens: its own listener, or the metrics one."""
+        return self.directory_listen or self.http
 
     @property
     def directory_auth(self) -> Optional[tuple[str, str]]:
@@ -565,3 +597,4 @@ def sound_file_problem(path: str) -> Optional[str]:
         return None
     return (f"{path!r} cannot be a sound file: FreeSWITCH would read part of it as a command; use a path of "
             "letters, digits and '_ . / + -' (or a tone_stream://)")
+

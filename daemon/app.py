@@ -115,9 +115,7 @@ class App:
             records=self.store, rotation=self.store.state, overrides=self.store.state,
             overrides_writer=self.store.state, live=self.live,
             on_routed=self.store.on_routed)
-        routes = {DIRECTORY_PATH: make_directory_handler(
-            self.config.current, self._a1_for, self.settings.directory_auth), **(routes or {})}
-        self.http = HttpServer(parse_address(http or self.settings.http), self.metrics, self.readiness, routes)
+        self.http, self.directory_http = self._http_servers(http, routes)
         self.watcher = ConfigWatcher(self.config, interval=watch_interval, on_reload=self._after_reload)
         self._applied = snapshot
         self._stop_requested = Event()
@@ -132,6 +130,8 @@ class App:
         self.store.start(self._applied)
         self.outbound.start()
         self.http.start()
+        if self.directory_http is not None:
+            self.directory_http.start()
         self.inbound.start()
         self.watcher.start()
         self.compactor.start()
@@ -180,6 +180,8 @@ class App:
         self.outbound.close()
         self.inbound.stop()
         self.http.stop()
+        if self.directory_http is not None:
+            self.directory_http.stop()
         self.store.stop()
         self.compactor.stop()
         self.retirement.stop()
@@ -221,11 +223,25 @@ class App:
         if self.live is not None:
             self.live.prepare(routing_parts(new)[0])
         self.store.sync_directory(new)
-        if (old.file.daemon.listen, old.file.daemon.http) != (new.file.daemon.listen, new.file.daemon.http):
-            log.warning("daemon.listen/daemon.http changed in %s: restart the daemon to apply", self.config.path)
+        if (old.file.daemon.listen, old.file.daemon.http, old.file.daemon.directory_listen) != \
+                (new.file.daemon.listen, new.file.daemon.http, new.file.daemon.directory_listen):
+            log.warning("daemon.listen/http/directory_listen changed in %s: restart the daemon to apply",
+                        self.config.path)
         if old.file.freeswitch != new.file.freeswitch or old.company.domain != new.company.domain:
             log.info("FreeSWITCH settings or SIP domain changed: reconnecting the inbound ESL link")
             self.inbound.reconnect()
+
+    def _http_servers(self, http: Optional[str], routes: Optional[Mapping[str, Handler]]
+                      ) -> tuple[HttpServer, Optional[HttpServer]]:
+        """The metrics/probes server, and the directory's own when daemon.directory_listen names one."""
+        directory = {DIRECTORY_PATH: make_directory_handler(self.config.current, self._a1_for,
+                                                            registry=self.metrics.registry)}
+        http_address = parse_address(http or self.settings.http)
+        separate = self.settings.directory_listen
+        if separate is None or parse_address(separate) == http_address:
+            return HttpServer(http_address, self.metrics, self.readiness, {**directory, **(routes or {})}), None
+        return (HttpServer(http_address, self.metrics, self.readiness, routes),
+                HttpServer(parse_address(separate), self.metrics, self.readiness, directory, probes=False))
 
     def _retire(self, old: Snapshot) -> None:
         """Free a replaced snapshot and its routing index off the call path (daemon.heap)."""

@@ -34,7 +34,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Optional
 from urllib.parse import parse_qsl
 
-from config.models import Company, Department, Employee
+from prometheus_client import CollectorRegistry, Counter
+
+from config.models import Company, Department, Employee, is_loopback_address
 from config.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -214,17 +216,51 @@ def _a1(a1_for: A1For, login: str) -> Optional[str]:
 
 # --------------------------------------------------------------------------- HTTP
 
+class DirectoryCounter:
+    """`callrouter_directory_requests_total{result}`: served, unknown_user, no_password,
+    unauthorized (bad or missing credentials, or a peer off loopback without them),
+    unavailable (the store could not say), other (domain lookups, departments' boxes…)."""
+
+    RESULTS = ("served", "unknown_user", "no_password", "unauthorized", "unavailable", "other")
+
+    def __init__(self, registry: Optional[CollectorRegistry] = None):
+        self.counter = Counter("callrouter_directory_requests", "SIP directory requests by result", ["result"],
+                               registry=registry)
+        for result in self.RESULTS:
+            self.counter.labels(result)
+
+    def count(self, result: str) -> None:
+        self.counter.labels(result).inc()
+
+
 def make_directory_handler(snapshot: Callable[[], Snapshot], a1_for: A1For,
-                           basic_auth: Optional[tuple[str, str]] = None) -> Handler:
+                           basic_auth: Optional[tuple[str, str]] = None, *,
+                           registry: Optional[CollectorRegistry] = None) -> Handler:
     """The `/directory` route: `handler(environ) -> (status, content_type, body)`.
 
-    `snapshot` is called per request, so a reload is seen at once. With `basic_auth`
-    set, requests without those credentials get 401 and no directory data.
+    `snapshot` is called per request, so a reload is seen at once, credentials
+    included: without `basic_auth`, the loaded config's daemon.directory_user /
+    directory_password apply. With credentials, a request without them gets 401 and
+    no directory data; without any configured, only this host is answered (403 to
+    others), whatever address the listener was bound to.
     """
+    counter = DirectoryCounter(registry)
+    if basic_auth is None and snapshot().file.daemon.directory_auth is None:
+        log.warning("the SIP directory has no credentials: only this host is answered. "
+                    "`callrouter deploy freeswitch` generates them")
+
     def handle(environ: dict) -> tuple[int, str, bytes]:
-        if basic_auth is not None and not authorized(environ.get("HTTP_AUTHORIZATION", ""), basic_auth):
-            log.warning("directory: request from %s without valid credentials", environ.get("REMOTE_ADDR", "?"))
+        peer = environ.get("REMOTE_ADDR", "?")
+        current = snapshot()
+        expected = basic_auth if basic_auth is not None else current.file.daemon.directory_auth
+        if expected is not None and not authorized(environ.get("HTTP_AUTHORIZATION", ""), expected):
+            counter.count("unauthorized")
+            log.warning("directory: request from %s without valid credentials, refused", peer)
             return 401, "text/plain; charset=utf-8", b"authentication required\n"
+        if expected is None and not is_loopback_address(peer):
+            counter.count("unauthorized")
+            log.warning("directory: request from %s refused: without credentials only this host is answered", peer)
+            return 403, "text/plain; charset=utf-8", b"set daemon.directory_user and directory_password\n"
         if environ.get("REQUEST_METHOD", "GET") not in ("GET", "POST"):
             return 405, "text/plain; charset=utf-8", b"use POST\n"
         try:
@@ -233,14 +269,40 @@ def make_directory_handler(snapshot: Callable[[], Snapshot], a1_for: A1For,
             return 413, "text/plain; charset=utf-8", f"{exc}\n".encode()
         request = DirectoryRequest.from_form(form)
         try:
-            body = answer(request, snapshot(), a1_for)
+            body, result = answer_counted(request, current, a1_for)
         except CredentialsUnavailable as exc:
-            log.error("directory: credentials of %s unavailable: %s", exc.args[0], exc.__cause__)
+            counter.count("unavailable")
+            log.error("directory: credentials of %s unavailable (asked by %s): %s", exc.args[0], peer,
+                      _first_line(exc.__cause__))
             return 503, "text/plain; charset=utf-8", b"credentials unavailable\n"
-        log.debug("directory: user=%r domain=%r action=%r purpose=%r -> %d bytes",
-                  request.user, request.domain, request.action, request.purpose, len(body))
+        counter.count(result)
+        if result == "unknown_user":
+            log.warning("directory: unknown user %r@%r (action %r) asked by %s for %s", request.user, request.domain,
+                        request.action or request.purpose, peer, form.get("ip", "?"))
+        log.debug("directory: user=%r domain=%r action=%r purpose=%r -> %s, %d bytes",
+                  request.user, request.domain, request.action, request.purpose, result, len(body))
         return 200, CONTENT_TYPE, body
     return handle
+
+
+def answer_counted(request: DirectoryRequest, snapshot: Snapshot, a1_for: A1For) -> tuple[bytes, str]:
+    """`answer()`, with how the request is counted."""
+    body = answer(request, snapshot, a1_for)
+    if not request.user or request.section != "directory":
+        return body, "other"
+    known = (request.domain.lower() == snapshot.company.domain.lower()
+             and (find_employee(snapshot, request.user) is not None
+                  or (request.action != "sip_auth" and request.user in snapshot.department_by_extension)))
+    if not known:
+        return body, "unknown_user"
+    if request.action == "sip_auth" and b"a1-hash" not in body:
+        return body, "no_password"
+    return body, "served"
+
+
+def _first_line(exc: Optional[BaseException]) -> str:
+    text = str(exc or "").strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def read_form(environ: dict) -> dict[str, str]:

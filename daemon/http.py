@@ -6,6 +6,9 @@
   503 with the reason, so a balancer stops sending calls to a daemon that is blind;
 - `routes`: more paths added by other parts (e.g. the mod_xml_curl directory), each
   a function of the WSGI environ returning (status, content type, body).
+
+With `probes=False` a server serves its `routes` only: the SIP directory on a
+listener of its own (daemon.directory_listen), apart from /metrics.
 """
 from __future__ import annotations
 
@@ -27,20 +30,20 @@ TEXT = "text/plain; charset=utf-8"
 class HttpServer:
     def __init__(self, address: tuple[str, int], metrics: Metrics,
                  ready: Callable[[], tuple[bool, str]],
-                 routes: Optional[Mapping[str, Handler]] = None):
+                 routes: Optional[Mapping[str, Handler]] = None, *, probes: bool = True):
         self._metrics = metrics
         self._ready = ready
         self._routes: dict[str, Handler] = {
             "/metrics": self._metrics_page,
             "/healthz": lambda environ: (200, TEXT, b"ok\n"),
             "/readyz": self._readiness,
-        }
+        } if probes else {}
         self._routes.update(routes or {})
         self._server = WSGIServer(address, self._app, log=None, error_log=log)
 
     def start(self) -> None:
         self._server.start()
-        log.info("HTTP on %s:%d (/metrics /healthz /readyz)", *self.address)
+        log.info("HTTP on %s:%d (%s)", *self.address, " ".join(sorted(self._routes)))
 
     def stop(self, timeout: float = 1.0) -> None:
         self._server.stop(timeout=timeout)

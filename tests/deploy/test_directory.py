@@ -18,6 +18,8 @@ from tests.deploy.company import awkward, example
 from tests.deploy.httpclient import request
 
 DOMAIN = "pbx.romashka.local"
+# The awkward company's daemon.directory_user / directory_password, which its directory requires.
+AWKWARD_AUTH = {"Authorization": "Basic " + base64.b64encode('fs:s3cr&t:"x"'.encode()).decode()}
 PASSWORDS = {"ivan.petrov": "Kq7vTz3mWp9xRb2n", "mariya.kuznetsova": "Hd4sLp8eNc6wYt3q"}
 
 
@@ -201,7 +203,7 @@ def test_names_are_escaped_and_never_a_password_in_clear(serve):
     snapshot = awkward()
     passwords = {"anna": 'Pa"ss&<word>1234'}
     address, _ = serve(snapshot, Credentials("pbx.roga.test", passwords))
-    response = fetch(address, sip_auth("pbx.roga.test", "anna"))
+    response = fetch(address, sip_auth("pbx.roga.test", "anna"), AWKWARD_AUTH)
     assert b"&amp;" in response.body and b"&quot;" in response.body and b"&lt;" in response.body
     user = fs.locate_user(response.body, "id", "anna", "pbx.roga.test")
     assert user.variables["effective_caller_id_name"] == 'Анна "Ёлка" <Ёлкина> & Co'
@@ -213,7 +215,7 @@ def test_a_reload_is_seen_by_the_next_request(serve, company):
     address, current = serve(company, Credentials(DOMAIN, PASSWORDS))
     assert fs.locate_user(fetch(address, user_call(DOMAIN, "201")).body, "id", "201", DOMAIN) is not None
     current[0] = awkward()
-    assert fs.is_not_found(fetch(address, user_call(DOMAIN, "201")).body)
+    assert fs.is_not_found(fetch(address, user_call(DOMAIN, "201"), AWKWARD_AUTH).body)
 
 
 def test_get_style_bindings_are_answered_too(serve, company):
