@@ -2,15 +2,20 @@
 
 Writes the dialplan context, the public-context snippet for company numbers,
 event_socket.conf.xml, xml_curl.conf.xml, a trunk gateway placeholder and a README
-into DIR, laid out like FreeSWITCH's conf directory (see daemon.fsconfig).
+into DIR, laid out like FreeSWITCH's conf directory (see daemon.fsconfig). The event
+socket password and the directory credentials come from the config file; missing
+ones are generated and saved there first (daemon/cli/deploy_secrets.py).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
-from daemon.cli.check import add_config_argument, load_or_exit
+from config.loader import ConfigError
+from daemon.cli import deploy_secrets
+from daemon.cli.check import add_config_argument, load_or_exit, report
 from daemon.fsconfig import FsConfigError, generate, write_tree
 
 
@@ -34,11 +39,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_freeswitch(args: argparse.Namespace) -> int:
     snapshot = load_or_exit(args.config)
+    generated = deploy_secrets.missing(snapshot)
+    edit = None
+    if generated:
+        try:
+            edit = deploy_secrets.save(snapshot.source, generated)
+        except ConfigError as exc:
+            report(exc, sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"callrouter deploy freeswitch: cannot save the generated {deploy_secrets.describe(generated)} in "
+                  f"{snapshot.source}: {exc}. Set them there yourself, then run this again.", file=sys.stderr)
+            return 1
+        snapshot = dataclasses.replace(edit.snapshot, source=snapshot.source)     # not the temp file's name
     try:
         files = generate(snapshot, daemons=args.daemon, directory_url=args.directory_url)
     except FsConfigError as exc:
+        if edit is not None:
+            edit.discard()
         print(f"callrouter deploy freeswitch: {exc}", file=sys.stderr)
         return 1
+    if edit is not None:
+        edit.commit()
+        print(f"callrouter deploy freeswitch: generated {deploy_secrets.describe(generated)} and saved them in "
+              f"{snapshot.source}; the daemon applies them on its next reload, FreeSWITCH once the files below are "
+              f"in place and it is restarted", file=sys.stderr)
     try:
         written = write_tree(files, args.out)
     except OSError as exc:

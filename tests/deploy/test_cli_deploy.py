@@ -13,6 +13,14 @@ EXPECTED = ["README.md", "autoload_configs/event_socket.conf.xml", "autoload_con
             "dialplan/callrouter.xml", "dialplan/public/50_callrouter_numbers.xml", "sip_profiles/external/trunk.xml"]
 
 
+@pytest.fixture(autouse=True)
+def example_copy(tmp_path_factory, monkeypatch):
+    """A copy of the example file: deploy saves the passwords it generates in the config file."""
+    copy = tmp_path_factory.mktemp("config") / "example.yaml"
+    copy.write_bytes(EXAMPLE.read_bytes())
+    monkeypatch.setitem(globals(), "EXAMPLE", copy)
+
+
 def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
