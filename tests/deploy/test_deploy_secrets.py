@@ -111,3 +111,11 @@ def test_the_daemon_logs_in_with_the_generated_password(config, tmp_path):
             wait_until(lambda: app.inbound.connected)
         finally:
             app.stop()
+
+
+def test_xml_curl_asks_the_directorys_own_listener(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(AWKWARD_YAML.replace("  http: 127.0.0.1:9464\n",
+                                           "  http: 0.0.0.0:9464\n  directory_listen: 127.0.0.1:9465\n"))
+    deploy(config, tmp_path / "fs")
+    assert params(tmp_path / "fs" / CURL)["gateway-url"] == "http://127.0.0.1:9465/directory"
