@@ -234,8 +234,7 @@ class App:
     def _http_servers(self, http: Optional[str], routes: Optional[Mapping[str, Handler]]
                       ) -> tuple[HttpServer, Optional[HttpServer]]:
         """The metrics/probes server, and the directory's own when daemon.directory_listen names one."""
-        directory = {DIRECTORY_PATH: make_directory_handler(self.config.current, self._a1_for,
-                                                            registry=self.metrics.registry)}
+        directory = {DIRECTORY_PATH: make_directory_handler(self.config.current, self._a1_for, metrics=self.metrics)}
         http_address = parse_address(http or self.settings.http)
         separate = self.settings.directory_listen
         if separate is None or parse_address(separate) == http_address:

@@ -34,10 +34,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Optional
 from urllib.parse import parse_qsl
 
-from prometheus_client import CollectorRegistry, Counter
-
 from config.models import Company, Department, Employee, is_loopback_address
 from config.snapshot import Snapshot
+from daemon.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -216,26 +215,9 @@ def _a1(a1_for: A1For, login: str) -> Optional[str]:
 
 # --------------------------------------------------------------------------- HTTP
 
-class DirectoryCounter:
-    """`callrouter_directory_requests_total{result}`: served, unknown_user, no_password,
-    unauthorized (bad or missing credentials, or a peer off loopback without them),
-    unavailable (the store could not say), other (domain lookups, departments' boxes…)."""
-
-    RESULTS = ("served", "unknown_user", "no_password", "unauthorized", "unavailable", "other")
-
-    def __init__(self, registry: Optional[CollectorRegistry] = None):
-        self.counter = Counter("callrouter_directory_requests", "SIP directory requests by result", ["result"],
-                               registry=registry)
-        for result in self.RESULTS:
-            self.counter.labels(result)
-
-    def count(self, result: str) -> None:
-        self.counter.labels(result).inc()
-
-
 def make_directory_handler(snapshot: Callable[[], Snapshot], a1_for: A1For,
                            basic_auth: Optional[tuple[str, str]] = None, *,
-                           registry: Optional[CollectorRegistry] = None) -> Handler:
+                           metrics: Optional[Metrics] = None) -> Handler:
     """The `/directory` route: `handler(environ) -> (status, content_type, body)`.
 
     `snapshot` is called per request, so a reload is seen at once, credentials
@@ -244,7 +226,7 @@ def make_directory_handler(snapshot: Callable[[], Snapshot], a1_for: A1For,
     no directory data; without any configured, only this host is answered (403 to
     others), whatever address the listener was bound to.
     """
-    counter = DirectoryCounter(registry)
+    requests = (metrics or Metrics()).directory_requests_total
     if basic_auth is None and snapshot().file.daemon.directory_auth is None:
         log.warning("the SIP directory has no credentials: only this host is answered. "
                     "`callrouter deploy freeswitch` generates them")
@@ -254,11 +236,11 @@ def make_directory_handler(snapshot: Callable[[], Snapshot], a1_for: A1For,
         current = snapshot()
         expected = basic_auth if basic_auth is not None else current.file.daemon.directory_auth
         if expected is not None and not authorized(environ.get("HTTP_AUTHORIZATION", ""), expected):
-            counter.count("unauthorized")
+            requests.labels("unauthorized").inc()
             log.warning("directory: request from %s without valid credentials, refused", peer)
             return 401, "text/plain; charset=utf-8", b"authentication required\n"
         if expected is None and not is_loopback_address(peer):
-            counter.count("unauthorized")
+            requests.labels("unauthorized").inc()
             log.warning("directory: request from %s refused: without credentials only this host is answered", peer)
             return 403, "text/plain; charset=utf-8", b"set daemon.directory_user and directory_password\n"
         if environ.get("REQUEST_METHOD", "GET") not in ("GET", "POST"):
@@ -271,11 +253,11 @@ def make_directory_handler(snapshot: Callable[[], Snapshot], a1_for: A1For,
         try:
             body, result = answer_counted(request, current, a1_for)
         except CredentialsUnavailable as exc:
-            counter.count("unavailable")
+            requests.labels("unavailable").inc()
             log.error("directory: credentials of %s unavailable (asked by %s): %s", exc.args[0], peer,
                       _first_line(exc.__cause__))
             return 503, "text/plain; charset=utf-8", b"credentials unavailable\n"
-        counter.count(result)
+        requests.labels(result).inc()
         if result == "unknown_user":
             log.warning("directory: unknown user %r@%r (action %r) asked by %s for %s", request.user, request.domain,
                         request.action or request.purpose, peer, form.get("ip", "?"))

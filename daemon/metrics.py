@@ -49,3 +49,11 @@ class Metrics:
         self.record_spooled_total = Counter(
             "callrouter_record_spooled_total", "Call records written to the spool file while the database was down.",
             registry=r)
+        # The SIP directory (daemon/directory.py): probes and guessed accounts show as
+        # unauthorized / unknown_user; unavailable is the store not answering.
+        self.directory_requests_total = Counter(
+            "callrouter_directory_requests_total",
+            "SIP directory requests, by result (served, unknown_user, no_password, unauthorized, unavailable, other).",
+            ["result"], registry=r)
+        for result in ("served", "unknown_user", "no_password", "unauthorized", "unavailable", "other"):
+            self.directory_requests_total.labels(result)

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 
 from config.loader import ConfigError, load_text
 from daemon.directory import DIRECTORY_PATH, make_directory_handler
+from daemon.metrics import Metrics
 from tests.deploy.company import AWKWARD_YAML, example
 from tests.deploy.test_directory import DOMAIN, PASSWORDS, Credentials, sip_auth
 
@@ -43,7 +44,7 @@ def count(registry, result: str) -> float:
 
 def handler(registry, basic_auth=None, snapshot=None):
     company = snapshot or example()
-    return make_directory_handler(lambda: company, Credentials(DOMAIN, PASSWORDS), basic_auth, registry=registry)
+    return make_directory_handler(lambda: company, Credentials(DOMAIN, PASSWORDS), basic_auth, metrics=Metrics(registry))
 
 
 def test_an_unknown_user_is_counted_and_logged_with_who_asked(registry, caplog):
@@ -88,7 +89,7 @@ def test_without_credentials_only_this_host_is_answered(registry, caplog):
 def test_the_credentials_follow_the_loaded_config(registry):
     """Credentials come from the snapshot of each request: a reload that adds them applies at once."""
     secured = load_text(AWKWARD_YAML, "awkward.yaml")
-    handle = make_directory_handler(lambda: secured, Credentials("pbx.roga.test", {}), registry=registry)
+    handle = make_directory_handler(lambda: secured, Credentials("pbx.roga.test", {}), metrics=Metrics(registry))
     assert handle(environ(sip_auth("pbx.roga.test", "anna")))[0] == 401
     assert handle(environ(sip_auth("pbx.roga.test", "anna"), authorization=basic("fs", 's3cr&t:"x"')))[0] == 200
 
