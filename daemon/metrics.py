@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from store.metrics import RecordMetrics
+
 # Call setup is expected in the low milliseconds; routing in microseconds.
 SETUP_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 DECISION_BUCKETS = (0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01)
@@ -42,13 +44,7 @@ class Metrics:
             "callrouter_call_failures_total",
             "Calls handed back to the dialplan, by stage (connect, plan, execute, protocol, timeout).",
             ["stage"], registry=r)
-        self.record_queue_depth = Gauge(
-            "callrouter_record_queue_depth", "Call records waiting to be written.", registry=r)
-        self.record_write_failures_total = Counter(
-            "callrouter_record_write_failures_total", "Failed batch writes of call records.", registry=r)
-        self.record_spooled_total = Counter(
-            "callrouter_record_spooled_total", "Call records written to the spool file while the database was down.",
-            registry=r)
+        self.records = RecordMetrics(r)     # the record writer's (store/metrics.py)
         # The SIP directory (daemon/directory.py): probes and guessed accounts show as
         # unauthorized / unknown_user; unavailable is the store not answering.
         self.directory_requests_total = Counter(

@@ -42,7 +42,7 @@ class DaemonStore:
         self.store = open_store(snapshot)
         self._check_schema()
         self.state = StoreState(self.store)
-        self.records = RecordWriter.for_snapshot(self.store, snapshot, metrics)
+        self.records = RecordWriter.for_snapshot(self.store, snapshot, metrics.records)
         self._sync_lock = BoundedSemaphore()
         self._synced: Optional[Snapshot] = None         # what the directory tables last mirrored
 

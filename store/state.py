@@ -19,20 +19,21 @@ import logging
 import time
 from typing import Callable, Optional
 
-import gevent
 import gevent.event
 
+from background.backoff import Backoff
+from background.loop import Loop
 from store.database import Store
 from store.offhub import off_hub
 from store.runtime import OverrideState, RuntimeChanges, RuntimeState, check_kind
-from store.writer import GATHER, Backoff, is_outage
+from store.writer import GATHER, is_outage
 
 log = logging.getLogger(__name__)
 
 NO_OVERRIDES = OverrideState()
 
 
-class StoreState:
+class StoreState(Loop):
     """Implements routing.types.Rotation and routing.types.Overrides."""
 
     def __init__(self, store: Store, *, refresh_interval: float = 1.0, retry_max: float = 30.0,
@@ -42,12 +43,9 @@ class StoreState:
         self.gather = gather            # seconds a change waits for others to share its transaction
         self._state = RuntimeState()
         self._pending = RuntimeChanges()
-        self._backoff = Backoff(min(0.5, refresh_interval), retry_max)
+        self._backoff = Backoff(first=min(0.5, refresh_interval), cap=retry_max)
         self._wake = gevent.event.Event()
         self._refreshed = gevent.event.Event()
-        self._stop_signal = gevent.event.Event()
-        self._stopping = False
-        self._greenlet: Optional[gevent.Greenlet] = None
         self.listeners: list[Callable[[Optional[str]], None]] = []
 
     def start(self) -> "StoreState":
@@ -58,17 +56,13 @@ class StoreState:
             if not is_outage(exc):
                 raise
             log.warning("store unreachable at start (%s): no overrides or rotation until it is back", exc)
-        self._greenlet = gevent.spawn(self._run)
+        super().start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         """Write pending changes if the database allows within `timeout`, then stop."""
-        self._stopping = True
-        self._stop_signal.set()
         self._wake.set()
-        if self._greenlet is not None:
-            self._greenlet.join(timeout)
-            self._greenlet.kill()
+        super().stop(grace=timeout)
         if self._pending:
             log.warning("stopping with unwritten overrides/rotation changes: %s", self._pending)
 
@@ -149,11 +143,11 @@ class StoreState:
     def _run(self) -> None:
         next_refresh = time.monotonic() + self.refresh_interval
         healthy = True
-        while not self._stopping:
+        while not self.stopping:
             if self._wake.wait(max(0.0, next_refresh - time.monotonic())):
                 self._gather(next_refresh)
                 self._wake.clear()
-            due = self._stopping or time.monotonic() >= next_refresh
+            due = self.stopping or time.monotonic() >= next_refresh
             if not healthy and not due:
                 continue                  # database down: changes wait for the next retry
             try:
@@ -178,8 +172,8 @@ class StoreState:
         only other nodes see it up to `gather` seconds later.
         """
         delay = min(self.gather, next_refresh - time.monotonic())
-        if delay > 0 and not self._stopping:
-            self._stop_signal.wait(delay)
+        if delay > 0 and not self.stopping:
+            self._wait_stop(delay)
 
     def _final_flush(self) -> None:
         try:

@@ -34,10 +34,12 @@ import gevent
 import gevent.event
 from sqlalchemy import exc as sa_exc
 
+from background.backoff import Backoff
+from background.loop import Loop
 from config.snapshot import Snapshot
-from daemon.metrics import Metrics
 from store.database import Store
 from store.deadline import StoreSilent, within
+from store.metrics import RecordMetrics
 from store.offhub import off_hub
 from store.records import CallRecord
 from store.spool import Spool, encode
@@ -51,21 +53,6 @@ GATHER = 0.2            # seconds to gather records into one transaction once th
 WRITE_TIMEOUT = 20.0
 
 
-class Backoff:
-    """Delays between attempts while the database is down: doubling up to a ceiling."""
-
-    def __init__(self, initial: float = 0.5, ceiling: float = 30.0):
-        self.initial, self.ceiling = initial, ceiling
-        self.current = initial
-
-    def next(self) -> float:
-        delay, self.current = self.current, min(self.current * 2, self.ceiling)
-        return delay
-
-    def reset(self) -> None:
-        self.current = self.initial
-
-
 def is_outage(exc: BaseException) -> bool:
     """True when the database (or the way to it) failed, not the data we sent."""
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
@@ -74,30 +61,29 @@ def is_outage(exc: BaseException) -> bool:
                             sa_exc.DisconnectionError, OSError, StoreSilent))
 
 
-class RecordWriter:
+class RecordWriter(Loop):
     """The daemon's `RecordSink` backed by the store."""
 
-    def __init__(self, store: Store, spool_path: str | Path, metrics: Metrics, *, batch_size: int = 200,
+    def __init__(self, store: Store, spool_path: str | Path, metrics: Optional[RecordMetrics] = None, *,
+                 batch_size: int = 200,
                  retry_initial: float = 0.5, retry_max: float = 30.0, gather: float = GATHER,
                  write_timeout: float = WRITE_TIMEOUT):
         self.store = store
         self.write_timeout = write_timeout
-        self.metrics = metrics
+        self.metrics = metrics if metrics is not None else RecordMetrics()
         self.batch_size = batch_size
         self.gather = gather
         self.spool = Spool(spool_path)
         self.rejected_path = Path(f"{spool_path}.rejected")
         self._queue: collections.deque[CallRecord] = collections.deque()
         self._inflight: list[CallRecord] = []
-        self._backoff = Backoff(retry_initial, retry_max)
+        self._backoff = Backoff(first=retry_initial, cap=retry_max)
         self._wake = gevent.event.Event()
         self._idle = gevent.event.Event()
-        self._stop_signal = gevent.event.Event()
-        self._stopping = False
-        self._greenlet: Optional[gevent.Greenlet] = None
 
     @classmethod
-    def for_snapshot(cls, store: Store, snapshot: Snapshot, metrics: Metrics, **kwargs) -> "RecordWriter":
+    def for_snapshot(cls, store: Store, snapshot: Snapshot, metrics: Optional[RecordMetrics] = None,
+                     **kwargs) -> "RecordWriter":
         """The writer with the config's `store.spool` (a relative path is relative to the config file)."""
         spool = Path(snapshot.file.store.spool)
         if not spool.is_absolute():
@@ -109,7 +95,7 @@ class RecordWriter:
     def start(self) -> "RecordWriter":
         if self.spool.pending():
             log.info("spool %s holds call records from an earlier outage: replaying them first", self.spool.path)
-        self._greenlet = gevent.spawn(self._run)
+        super().start()
         return self
 
     def submit(self, record: CallRecord) -> None:
@@ -118,7 +104,7 @@ class RecordWriter:
             self._queue.append(record)
             self._idle.clear()
             self._wake.set()
-            self.metrics.record_queue_depth.set(len(self._queue))
+            self.metrics.queue_depth.set(len(self._queue))
         except Exception:               # the call path must not fail because of bookkeeping
             log.exception("call %s: could not queue its record", getattr(record, "uuid", "?"))
 
@@ -132,20 +118,15 @@ class RecordWriter:
         After `timeout` a write still hanging is abandoned: its batch and the queue go
         to the spool, to be replayed at the next start.
         """
-        self._stopping = True
-        self._stop_signal.set()
         self._wake.set()
-        if self._greenlet is not None:
-            self._greenlet.join(timeout)
-            if not self._greenlet.dead:
-                log.warning("record writer did not finish within %.1f s: spooling what is left", timeout)
-                self._greenlet.kill()
+        if not super().stop(grace=timeout):
+            log.warning("record writer did not finish within %.1f s: spooling what is left", timeout)
         self._spool_everything()
 
     # ----------------------------------------------------------------- the greenlet
 
     def _run(self) -> None:
-        while not self._stopping:
+        while not self.stopping:
             try:
                 self._step()
             except Exception:             # a bug here must not silently end the writer
@@ -157,7 +138,7 @@ class RecordWriter:
         if not self._queue and not self.spool.pending():
             self._idle.set()
             self._wake.wait()
-            self._stop_signal.wait(self.gather)     # a burst of calls ends in one transaction
+            self._wait_stop(self.gather)     # a burst of calls ends in one transaction
             self._wake.clear()
         elif self._write_next():
             self._backoff.reset()
@@ -182,7 +163,7 @@ class RecordWriter:
                 log.info("spool %s replayed: the store has caught up", self.spool.path)
             return True
         self._inflight = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
-        self.metrics.record_queue_depth.set(len(self._queue))
+        self.metrics.queue_depth.set(len(self._queue))
         if not self._write(self._inflight):
             return False
         self._inflight = []
@@ -194,7 +175,7 @@ class RecordWriter:
             within(self.write_timeout, off_hub, self.store, self.store.write_records, batch)
             return True
         except Exception as exc:
-            self.metrics.record_write_failures_total.inc()
+            self.metrics.write_failures_total.inc()
             if is_outage(exc):
                 log.warning("store %s unreachable (%s): %d call records held", self.store.describe(),
                             _first_line(exc), len(batch))
@@ -209,7 +190,7 @@ class RecordWriter:
     def _wait_for_retry(self, delay: float) -> None:
         """Sleep until the next attempt, spooling records as they arrive meanwhile."""
         deadline = time.monotonic() + delay
-        while not self._stopping:
+        while not self.stopping:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
@@ -232,8 +213,8 @@ class RecordWriter:
         self._inflight = []
         for _ in range(queued):
             self._queue.popleft()
-        self.metrics.record_spooled_total.inc(written)
-        self.metrics.record_queue_depth.set(len(self._queue))
+        self.metrics.spooled_total.inc(written)
+        self.metrics.queue_depth.set(len(self._queue))
         log.info("%d call records spooled to %s until the store is back", written, self.spool.path)
 
     def _reject(self, record: CallRecord, exc: BaseException) -> None:

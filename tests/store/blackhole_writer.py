@@ -17,7 +17,6 @@ from pathlib import Path  # noqa: E402
 import gevent  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from daemon.metrics import Metrics  # noqa: E402
 from store.database import Store  # noqa: E402
 from store.tables import calls  # noqa: E402
 from store.writer import RecordWriter  # noqa: E402
@@ -31,7 +30,7 @@ def main(url: str, spool_dir: str) -> dict:
     database = FlakyPostgres(url)
     store = Store.open(database.url, connect_timeout=2)
     spool = Path(spool_dir) / "records.spool"
-    writer = RecordWriter(store, spool, Metrics(), batch_size=4, retry_initial=0.05, retry_max=0.2, gather=0.01,
+    writer = RecordWriter(store, spool, batch_size=4, retry_initial=0.05, retry_max=0.2, gather=0.01,
                           write_timeout=WRITE_TIMEOUT).start()
     writer.submit(record("before", 0))
     result: dict = {"flushed_before": writer.flush(timeout=10)}

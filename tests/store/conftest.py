@@ -20,8 +20,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
-from daemon.metrics import Metrics
 from store.database import Store
+from store.metrics import RecordMetrics
 from store.tables import metadata
 
 PG_CANDIDATES = ("postgresql+psycopg://postgres@127.0.0.1:5432/test",
@@ -137,11 +137,12 @@ def store(backend, tmp_path, request):
 
 
 @pytest.fixture
-def metrics() -> Metrics:
-    return Metrics()
+def metrics() -> RecordMetrics:
+    """The record writer's metrics, in a registry of the test's own."""
+    return RecordMetrics()
 
 
-def metric(metrics: Metrics, name: str) -> float:
+def metric(metrics: RecordMetrics, name: str) -> float:
     return metrics.registry.get_sample_value(name) or 0.0
 
 
