@@ -237,7 +237,8 @@ class App:
         directory = {DIRECTORY_PATH: make_directory_handler(self.config.current, self._a1_for, metrics=self.metrics)}
         http_address = parse_address(http or self.settings.http)
         separate = self.settings.directory_listen
-        if separate is None or parse_address(separate) == http_address:
+        # The same address is one listener, unless the port is 0: each then gets a port of its own.
+        if separate is None or (parse_address(separate) == http_address and http_address[1] != 0):
             return HttpServer(http_address, self.metrics, self.readiness, {**directory, **(routes or {})}), None
         return (HttpServer(http_address, self.metrics, self.readiness, routes),
                 HttpServer(parse_address(separate), self.metrics, self.readiness, directory, probes=False))

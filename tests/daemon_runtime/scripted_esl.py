@@ -13,7 +13,6 @@ from typing import Optional
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-import gevent
 from gevent.event import Event
 from gevent.server import StreamServer
 
@@ -142,9 +141,3 @@ def _event_frame(headers: dict, event_format: str) -> bytes:
         body = "".join(f"{key}: {quote(value, safe='')}\n" for key, value in headers.items()).encode() + b"\n"
     return f"Content-Length: {len(body)}\nContent-Type: text/event-{event_format}\n\n".encode() + body
 
-
-def wait_until(predicate, timeout: float = 3.0) -> None:
-    """Let the loop run until `predicate()` holds (fails the test after `timeout`)."""
-    with gevent.Timeout(timeout, AssertionError("condition not reached in time")):
-        while not predicate():
-            gevent.sleep(0.001)

@@ -11,8 +11,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from daemon.app import App, parse_address
-from tests.daemon_runtime.scripted_esl import ScriptedSwitch, wait_until
-from tests.daemon_runtime.test_http import get
+from tests.daemon_runtime.scripted_esl import ScriptedSwitch
+from tests.httpclient import get
+from tests.waiting import wait_until
 
 CONFIG = """\
 company:

@@ -10,7 +10,7 @@ import pytest
 from config.loader import load
 from daemon.config_reload import ConfigHolder, ConfigWatcher
 from daemon.metrics import Metrics
-from tests.daemon_runtime.scripted_esl import wait_until
+from tests.waiting import Counted, wait_until
 
 GOOD = """\
 company:
@@ -80,8 +80,14 @@ def test_a_vanished_file_is_refused_too(config_file, holder):
 
 
 @pytest.fixture
-def watched(holder):
-    watcher = ConfigWatcher(holder, interval=0.005)
+def polls():
+    """The watcher's sleep: each call is one poll of the file."""
+    return Counted(gevent.sleep)
+
+
+@pytest.fixture
+def watched(holder, polls):
+    watcher = ConfigWatcher(holder, interval=0.005, sleep=polls)
     watcher.start()
     yield holder
     watcher.stop()
@@ -100,18 +106,18 @@ def test_an_editor_that_replaces_the_file_is_picked_up(config_file, watched):
     wait_until(lambda: "boris.ivanov" in watched.current().by_login)
 
 
-def test_a_bad_version_is_tried_once_not_every_poll(config_file, watched):
+def test_a_bad_version_is_tried_once_not_every_poll(config_file, watched, polls):
     config_file.write_text(BAD)
     wait_until(lambda: reloads(watched, "error") == 1)
-    gevent.sleep(0.05)                                           # ten more polls
+    polls.wait_for_more(10)
     assert reloads(watched, "error") == 1
     config_file.write_text(GOOD_WITH_BORIS)                     # fixed: the next version loads
     wait_until(lambda: reloads(watched, "ok") == 1)
 
 
-def test_a_missing_file_is_waited_for(config_file, watched):
+def test_a_missing_file_is_waited_for(config_file, watched, polls):
     config_file.unlink()
-    gevent.sleep(0.03)
+    polls.wait_for_more(5)
     assert reloads(watched, "error") == 0 and logins(watched) == ["anna.smirnova"]
     config_file.write_text(GOOD_WITH_BORIS)
     wait_until(lambda: reloads(watched, "ok") == 1)

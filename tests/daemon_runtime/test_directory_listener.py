@@ -2,14 +2,12 @@
 Prometheus on another host does not open the SIP directory too."""
 from __future__ import annotations
 
-import socket
-
 import pytest
 from prometheus_client import CollectorRegistry
 
 from daemon.app import App
 from tests.daemon_runtime.scripted_esl import ScriptedSwitch
-from tests.daemon_runtime.test_http import get
+from tests.httpclient import get
 
 CONFIG = """\
 company:
@@ -26,12 +24,6 @@ daemon:
 freeswitch:
   port: {port}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -60,9 +52,8 @@ def test_by_default_the_directory_is_beside_the_metrics(start):
 
 
 def test_a_directory_listener_of_its_own_serves_only_the_directory(start):
-    port = free_port()
-    app = start(f"  directory_listen: 127.0.0.1:{port}")
-    directory = ("127.0.0.1", port)
+    app = start("  directory_listen: 127.0.0.1:0")          # the listener binds a port and reports it
+    directory = app.directory_http.address
     assert get(directory, "/directory")[0] == 200
     assert get(directory, "/metrics")[0] == 404 and get(directory, "/readyz")[0] == 404
     assert get(app.http.address, "/directory")[0] == 404

@@ -12,7 +12,7 @@ from config.loader import ConfigError, load
 from daemon import heap
 from daemon.config_reload import ConfigHolder
 from daemon.metrics import Metrics
-from tests.daemon_runtime.scripted_esl import wait_until
+from tests.waiting import Counted, wait_until
 
 GOOD = "company:\n  name: Example\n  domain: example.com\nemployees:\n  - name: Anna Smirnova\n    extension: 201\n"
 GAP = 0.0123                                  # the pause between two slices, told apart from polls
@@ -50,14 +50,17 @@ def unfrozen():
 @pytest.fixture
 def retirement():
     slices = []
+    polls = Counted(lambda: None)
 
     def sleep(seconds: float) -> None:
         if seconds == GAP:
             slices.append(seconds)
+        else:
+            polls()
         gevent.sleep(0)
 
     r = heap.Retirement(poll=0.001, budget=0.0, gap=GAP, sleep=sleep)
-    r.slices = slices
+    r.slices, r.polls = slices, polls
     yield r
     r.stop()
 
@@ -68,7 +71,7 @@ def test_a_retired_graph_waits_for_its_last_user_then_is_freed_whole(retirement)
     call_in_progress = old                     # a call still routing with the old snapshot
     retirement.retire(old)
     del old
-    gevent.sleep(0.02)
+    retirement.polls.wait_for_more(5)          # it looked five times, and saw the call still holding it
     assert all(ref() is not None for ref in nodes) and retirement.pending == 1
 
     del call_in_progress
@@ -115,10 +118,11 @@ def test_a_compaction_frees_garbage_cycles_and_freezes_what_lives():
 
 def test_no_compaction_while_a_store_call_runs():
     busy = [True]
-    compactor = heap.Compactor(interval=0.001, busy=lambda: busy[0])
+    asked = Counted(lambda: busy[0])
+    compactor = heap.Compactor(interval=0.001, busy=asked)
     compactor.start()
     try:
-        gevent.sleep(0.02)
+        asked.wait_for_more(5)                 # it came to compact five times, and found the store busy
         assert compactor.compactions == 0
         busy[0] = False
         wait_until(lambda: compactor.compactions > 0)
@@ -149,9 +153,10 @@ def test_a_reload_builds_with_full_collections_held_off_and_short_gil_turns_then
 
 def test_settling_a_reload_waits_for_the_store_to_be_done():
     busy = [True]
-    compactor = heap.Compactor(busy=lambda: busy[0])
+    asked = Counted(lambda: busy[0])
+    compactor = heap.Compactor(busy=asked)
     settling = gevent.spawn(compactor.settle)
-    gevent.sleep(0.02)
+    asked.wait_for_more(3)                     # it asked three times, and waited on
     assert not settling.dead
     frozen_before = gc.get_freeze_count()
     busy[0] = False

@@ -1,26 +1,11 @@
 """/metrics, /healthz, /readyz and added routes, over real TCP."""
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
-
-import gevent
 import pytest
 
 from daemon.http import HttpServer
 from daemon.metrics import Metrics
-
-
-def get(address: tuple[str, int], path: str, method: str = "GET") -> tuple[int, str, bytes]:
-    """A blocking HTTP request run in a real thread while the gevent server serves."""
-    def fetch():
-        request = urllib.request.Request(f"http://{address[0]}:{address[1]}{path}", method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:
-                return response.status, response.headers["Content-Type"], response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.headers["Content-Type"], error.read()
-    return gevent.get_hub().threadpool.apply(fetch)
+from tests.httpclient import get
 
 
 @pytest.fixture
@@ -37,9 +22,9 @@ def served():
 def test_metrics_are_read_from_the_daemons_registry(served):
     server, metrics, _ = served
     metrics.esl_reconnects_total.inc(3)
-    status, ctype, body = get(server.address, "/metrics")
-    assert status == 200 and ctype.startswith("text/plain")
-    assert b"callrouter_esl_reconnects_total 3.0" in body
+    response = get(server.address, "/metrics")
+    assert response.status == 200 and response.content_type.startswith("text/plain")
+    assert b"callrouter_esl_reconnects_total 3.0" in response.body
 
 
 def test_healthz_answers_while_the_process_runs(served):
@@ -54,7 +39,8 @@ def test_readyz_gives_the_reason_until_ready(served):
 
 
 def test_added_routes_are_served(served):
-    assert get(served[0].address, "/directory") == (200, "text/xml", b"<document/>")
+    response = get(served[0].address, "/directory")
+    assert (response.status, response.content_type, response.body) == (200, "text/xml", b"<document/>")
 
 
 def test_unknown_paths_are_404(served):

@@ -5,7 +5,6 @@ Backoff sleeps are recorded and scaled down 1000 times, so a 30 s wait lasts 30 
 from __future__ import annotations
 
 import logging
-import socket
 from dataclasses import dataclass, field
 
 import gevent
@@ -18,7 +17,9 @@ from daemon.inbound import InboundSupervisor
 from daemon.inbound_events import SUBSCRIPTION
 from daemon.metrics import Metrics
 from daemon.presence import PresenceView
-from tests.daemon_runtime.scripted_esl import ScriptedSwitch, wait_until
+from tests.daemon_runtime.scripted_esl import ScriptedSwitch
+from tests.ports import refused_port
+from tests.waiting import wait_until
 
 DOMAIN = "example.com"
 ANNA_DESK = ("anna@example.com", '"" <sip:anna@10.0.0.5:5060>', "reg-anna-1")
@@ -64,12 +65,6 @@ def linked(switch):
     wait_until(lambda: harness.presence.connected)
     yield harness
     harness.supervisor.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_connect_authenticates_subscribes_and_loads_registrations(switch, linked):
@@ -177,9 +172,8 @@ def test_a_corrected_password_connects_without_waiting_out_the_backoff():
 
 
 def test_an_unreachable_switch_is_retried_with_growing_delays(caplog):
-    port = free_port()
-    harness = Harness(port)
-    with caplog.at_level(logging.WARNING, logger="daemon.inbound"):
+    with refused_port() as port, caplog.at_level(logging.WARNING, logger="daemon.inbound"):
+        harness = Harness(port)
         harness.supervisor.start()
         wait_until(lambda: len(harness.delays) >= 8)
         harness.supervisor.stop()

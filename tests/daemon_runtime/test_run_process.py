@@ -11,11 +11,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.httpclient import get
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "config" / "example.yaml"
@@ -58,14 +58,6 @@ class Daemon:
             self.process.wait()
 
 
-def get(port: int, path: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
 @pytest.fixture
 def notify_socket():
     """A unix datagram socket in the abstract namespace, as systemd gives one."""
@@ -89,16 +81,17 @@ def test_run_serves_metrics_reloads_on_sighup_and_stops_on_sigterm(tmp_path, not
         daemon.wait_for(r"FreeSWITCH ESL at 127\.0\.0\.1:8021 unreachable \(connection refused\); "
                         r"retrying in \d+\.\d s")
 
-        status, metrics = get(port, "/metrics")
-        assert status == 200 and "callrouter_esl_connected 0.0" in metrics
-        assert get(port, "/healthz") == (200, "ok\n")
-        assert get(port, "/readyz") == (503, "inbound ESL to FreeSWITCH not connected\n")
+        http = ("127.0.0.1", port)
+        metrics = get(http, "/metrics")
+        assert metrics.status == 200 and b"callrouter_esl_connected 0.0" in metrics.body
+        assert get(http, "/healthz")[::2] == (200, b"ok\n")
+        assert get(http, "/readyz")[::2] == (503, b"inbound ESL to FreeSWITCH not connected\n")
 
         daemon.process.send_signal(signal.SIGHUP)
         assert notifications.recv(4096).startswith(b"RELOADING=1\nMONOTONIC_USEC=")
         daemon.wait_for(r"config reloaded from")
         assert notifications.recv(4096) == b"READY=1"
-        assert 'callrouter_config_reloads_total{result="ok"} 1.0' in get(port, "/metrics")[1]
+        assert 'callrouter_config_reloads_total{result="ok"} 1.0' in get(http, "/metrics").text
 
         started = time.monotonic()
         daemon.process.send_signal(signal.SIGTERM)

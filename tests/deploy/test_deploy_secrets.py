@@ -13,8 +13,9 @@ from prometheus_client import CollectorRegistry
 from config.loader import load
 from daemon.app import App
 from daemon.cli import main
-from tests.daemon_runtime.scripted_esl import ScriptedSwitch, wait_until
+from tests.daemon_runtime.scripted_esl import ScriptedSwitch
 from tests.deploy.company import AWKWARD_YAML, EXAMPLE
+from tests.waiting import wait_until
 
 ESL = "autoload_configs/event_socket.conf.xml"
 CURL = "autoload_configs/xml_curl.conf.xml"

@@ -15,7 +15,7 @@ from daemon.metrics import Metrics
 from store.credentials import sip_a1
 from tests.deploy import directory_lookup as fs
 from tests.deploy.company import awkward, example
-from tests.deploy.httpclient import request
+from tests.httpclient import request
 
 DOMAIN = "pbx.romashka.local"
 # The awkward company's daemon.directory_user / directory_password, which its directory requires.

@@ -155,18 +155,6 @@ def flaky(backend, store_url):
     database.close()
 
 
-def until(predicate, timeout: float = 5.0, what: str = "condition") -> None:
-    """Let greenlets run until `predicate()` holds (a short cooperative poll, not a fixed sleep)."""
-    import time
-
-    import gevent
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        gevent.sleep(0.005)
-
-
 @pytest.fixture
 def smtp_server():
     from tests.store.smtpserver import Inbox, SmtpServer
@@ -177,9 +165,8 @@ def smtp_server():
 
 
 @pytest.fixture
-def unused_port() -> int:
-    """A loopback port with nothing listening (bound, then released)."""
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def unused_port():
+    """A loopback port that refuses connections, held for the test (tests/ports.py)."""
+    from tests.ports import refused_port
+    with refused_port() as port:
+        yield port

@@ -15,7 +15,7 @@ from daemon.http import HttpServer
 from daemon.metrics import Metrics
 from daemon.storage import DaemonStore
 from store.database import Store
-from tests.deploy.httpclient import request
+from tests.httpclient import request
 from tests.store.builders import snapshot
 from tests.store.conftest import FAST_HASHER, open_store
 

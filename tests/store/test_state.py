@@ -8,7 +8,8 @@ from routing import plan
 from routing.types import Call
 from store.state import StoreState
 from tests.store.builders import snapshot
-from tests.store.conftest import T0, open_store, until
+from tests.store.conftest import T0, open_store
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -33,11 +34,11 @@ def test_routing_follows_the_shared_state(nodes):
 
     assert first_rung(b) == "ivan.petrov"
     a.advance_round_robin("Продажи")
-    until(lambda: first_rung(b) == "anna.smirnova", what="the next call to start one member further")
+    wait_until(lambda: first_rung(b) == "anna.smirnova", what="the next call to start one member further")
 
     a.set_override("ivan.petrov", "dnd", True)
-    until(lambda: plan(Call(destination="201"), company, T0, rotation=b, overrides=b).reason == "dnd",
-          what="a direct call to follow do not disturb")
+    wait_until(lambda: plan(Call(destination="201"), company, T0, rotation=b, overrides=b).reason == "dnd",
+               what="a direct call to follow do not disturb")
 
 
 def test_a_feature_code_applies_at_once_here_and_within_a_refresh_on_the_other_node(nodes):
@@ -45,9 +46,9 @@ def test_a_feature_code_applies_at_once_here_and_within_a_refresh_on_the_other_n
     a.set_override("ivan.petrov", "dnd", True)
     assert a.dnd("ivan.petrov") and not a.forward_to_mobile("ivan.petrov")
 
-    until(lambda: b.dnd("ivan.petrov"), what="the other node to see *78")
+    wait_until(lambda: b.dnd("ivan.petrov"), what="the other node to see *78")
     a.set_override("ivan.petrov", "dnd", False)
-    until(lambda: not b.dnd("ivan.petrov"), what="the other node to see *79")
+    wait_until(lambda: not b.dnd("ivan.petrov"), what="the other node to see *79")
 
 
 def test_round_robin_advances_made_on_both_nodes_add_up(nodes):
@@ -57,8 +58,8 @@ def test_round_robin_advances_made_on_both_nodes_add_up(nodes):
     b.advance_round_robin("Продажи")
     assert a.round_robin_start("Продажи") == 2 and b.round_robin_start("Продажи") == 1
 
-    until(lambda: a.round_robin_start("Продажи") == b.round_robin_start("Продажи") == 3,
-          what="both nodes to agree on the pointer")
+    wait_until(lambda: a.round_robin_start("Продажи") == b.round_robin_start("Продажи") == 3,
+               what="both nodes to agree on the pointer")
     assert a.round_robin_start("Поддержка") == 0
 
 
@@ -69,8 +70,8 @@ def test_last_answered_only_moves_forward_whatever_order_nodes_report_in(nodes):
     b.answered("anna.smirnova", "Продажи", earlier)
     assert b.last_answered("anna.smirnova") == earlier
 
-    until(lambda: a.last_answered("anna.smirnova") == b.last_answered("anna.smirnova") == later,
-          what="the latest answer to win on both nodes")
+    wait_until(lambda: a.last_answered("anna.smirnova") == b.last_answered("anna.smirnova") == later,
+               what="the latest answer to win on both nodes")
     assert a.last_answered("ivan.petrov") is None
 
 
@@ -96,8 +97,8 @@ def test_changes_made_while_the_database_is_down_apply_locally_and_are_written_w
     assert view.dnd("ivan.petrov") and view.round_robin_start("Продажи") == 1
 
     flaky.up()
-    until(lambda: store.overrides().get("ivan.petrov") is not None, what="the override to reach the database")
-    until(lambda: store.round_robin() == {"Продажи": 1}, what="the pointer to reach the database")
+    wait_until(lambda: store.overrides().get("ivan.petrov") is not None, what="the override to reach the database")
+    wait_until(lambda: store.round_robin() == {"Продажи": 1}, what="the pointer to reach the database")
     assert view.dnd("ivan.petrov") and view.round_robin_start("Продажи") == 1
     view.stop()
     store.close()
@@ -134,5 +135,5 @@ def test_listeners_are_told_of_overrides_changed_here_and_on_the_other_node(node
     b.set_override("anna.smirnova", "forward_to_mobile", True)
     assert told == ["anna.smirnova"]
     a.set_override("ivan.petrov", "dnd", True)
-    until(lambda: "ivan.petrov" in told, what="the other node's *78 to be told")
+    wait_until(lambda: "ivan.petrov" in told, what="the other node's *78 to be told")
     assert set(told) == {"anna.smirnova", "ivan.petrov"}

@@ -10,7 +10,8 @@ from store.spool import Spool, encode
 from store.tables import calls
 from store.writer import RecordWriter
 from tests.store.builders import record, snapshot
-from tests.store.conftest import metric, open_store, until
+from tests.store.conftest import metric, open_store
+from tests.waiting import wait_until
 
 SPOOLED = "callrouter_record_spooled_total"
 FAILURES = "callrouter_record_write_failures_total"
@@ -63,7 +64,7 @@ def test_an_outage_mid_traffic_loses_nothing_and_duplicates_nothing(flaky, flaky
             if i == 10:
                 flaky.down()
             if i == 20:
-                until(lambda: spool_lines(tmp_path) >= 10, what="records spooled during the outage")
+                wait_until(lambda: spool_lines(tmp_path) >= 10, what="records spooled during the outage")
                 flaky.up()
             writer.submit(record(uuid, i))
             gevent.sleep(0)

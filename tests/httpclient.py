@@ -1,17 +1,29 @@
-"""An HTTP/1.1 client on gevent sockets, for talking to the daemon's gevent server from
-the same thread over real TCP (the standard library's would block the hub)."""
+"""The tests' one HTTP/1.1 client, on gevent sockets: it talks to the daemon's gevent
+server from the same thread over real TCP (the standard library's would block the hub),
+and to a daemon in another process as well."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gevent import socket
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(NamedTuple):
     status: int
-    headers: dict[str, str]
+    headers: dict[str, str]         # names in lower case
     body: bytes
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+
+def get(address: tuple[str, int], path: str, method: str = "GET", timeout: float = 5.0) -> Response:
+    return request(address, method, path, timeout=timeout)
 
 
 def request(address: tuple[str, int], method: str, path: str, body: bytes = b"",
