@@ -8,15 +8,14 @@ what the client sent.
 """
 from __future__ import annotations
 
-import json
 from typing import Optional
-from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from gevent.event import Event
 from gevent.server import StreamServer
 
-GOODBYE = b"Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
+from tests.esl.peer import SwitchEnd, api_response, disconnect_notice, event_frame, reply
+
 SOFIA_STATUS = (
     b"                     Name\t   Type\t                                      Data\tState\n"
     b"=================================================================================================\n"
@@ -42,15 +41,20 @@ def registration_listing(registrations: list[tuple[str, str, str]]) -> bytes:
 
 
 class ScriptedSwitch:
-    def __init__(self, password: str = "ClueCon", registrations: Optional[list[tuple[str, str, str]]] = None):
+    """FreeSWITCH's event socket listener; `greeting` replaced, it plays something else
+    (an HTTP server, a port that accepts and says nothing)."""
+
+    def __init__(self, password: str = "ClueCon", registrations: Optional[list[tuple[str, str, str]]] = None,
+                 greeting: bytes = b"Content-Type: auth/request\n\n"):
         self.password = password
+        self.greeting = greeting
         self.registrations = list(registrations or [])
         self.events_before_listing: list[dict] = []      # sent between `api ...reg` and its reply
         self.commands: list[str] = []
         self.connections = 0
         self.subscribed = Event()                        # a client sent its `event plain|json` line
         self.event_format = "plain"
-        self._current: Optional[object] = None
+        self._current: Optional[SwitchEnd] = None
         self._server = StreamServer(("127.0.0.1", 0), self._serve)
 
     def __enter__(self) -> "ScriptedSwitch":
@@ -70,74 +74,47 @@ class ScriptedSwitch:
     def send_event(self, **headers: str) -> None:
         """One event to the connected client (keys as FreeSWITCH spells them)."""
         assert self._current is not None, "no client connected"
-        self._current.sendall(_event_frame(headers, self.event_format))
+        self._current.send(event_frame(headers, self.event_format))
 
     def drop(self) -> None:
         """Close the client's connection as a FreeSWITCH restart would."""
-        sock, self._current = self._current, None
-        if sock is not None:
-            sock.close()
+        end, self._current = self._current, None
+        if end is not None:
+            end.close()
 
     # ------------------------------------------------------------------ the peer
 
     def _serve(self, sock, address) -> None:
         self.connections += 1
-        self._current = sock
-        sock.sendall(b"Content-Type: auth/request\n\n")
-        buffer = b""
+        end = self._current = SwitchEnd(sock)
         try:
-            while True:
-                data = sock.recv(4096)
-                if not data:
-                    return
-                buffer += data
-                while b"\n\n" in buffer:
-                    command, buffer = buffer.split(b"\n\n", 1)
-                    if not self._answer(sock, command.decode()):
-                        return
-        except OSError:
+            end.send(self.greeting)
+            while self._answer(end, end.command(timeout=None)):
+                pass
+        except (EOFError, OSError):
             return
         finally:
-            if self._current is sock:
+            if self._current is end:
                 self._current = None
-            sock.close()
+            end.close()
 
-    def _answer(self, sock, command: str) -> bool:
+    def _answer(self, end: SwitchEnd, command: str) -> bool:
         self.commands.append(command)
         if command.startswith("auth "):
             if command[5:] != self.password:
-                sock.sendall(_reply("-ERR invalid") + b"Content-Type: text/disconnect-notice\n"
-                             + f"Content-Length: {len(GOODBYE)}\n\n".encode() + GOODBYE)
+                end.send(reply("-ERR invalid") + disconnect_notice())
                 return False
-            sock.sendall(_reply("+OK accepted"))
+            end.send(reply("+OK accepted"))
         elif command.startswith(("event plain ", "event json ")):
             self.event_format = command.split()[1]
-            sock.sendall(_reply(f"+OK event listener enabled {self.event_format}"))
+            end.send(reply(f"+OK event listener enabled {self.event_format}"))
             self.subscribed.set()
         elif command == "api sofia status":
-            sock.sendall(_api(SOFIA_STATUS))
+            end.send(api_response(SOFIA_STATUS))
         elif command == "api sofia xmlstatus profile internal reg":
             for headers in self.events_before_listing:
-                sock.sendall(_event_frame(headers, self.event_format))
-            sock.sendall(_api(registration_listing(self.registrations)))
+                end.send(event_frame(headers, self.event_format))
+            end.send(api_response(registration_listing(self.registrations)))
         else:
-            sock.sendall(_reply("-ERR command not found"))
+            end.send(reply("-ERR command not found"))
         return True
-
-
-def _reply(text: str) -> bytes:
-    return f"Content-Type: command/reply\nReply-Text: {text}\n\n".encode()
-
-
-def _api(body: bytes) -> bytes:
-    return f"Content-Type: api/response\nContent-Length: {len(body)}\n\n".encode() + body
-
-
-def _event_frame(headers: dict, event_format: str) -> bytes:
-    """An event as FreeSWITCH frames it: JSON, or plain with URL-encoded values."""
-    if event_format == "json":
-        body = json.dumps(headers).encode()
-    else:
-        body = "".join(f"{key}: {quote(value, safe='')}\n" for key, value in headers.items()).encode() + b"\n"
-    return f"Content-Length: {len(body)}\nContent-Type: text/event-{event_format}\n\n".encode() + body
-

@@ -8,9 +8,7 @@ import logging
 from dataclasses import dataclass, field
 
 import gevent
-import gevent.event
 import pytest
-from gevent.server import StreamServer
 
 from config.models import FreeswitchSettings
 from daemon.inbound import InboundSupervisor
@@ -188,24 +186,15 @@ def test_an_unreachable_switch_is_retried_with_growing_delays(caplog):
     (b"", "timed out"),                                        # accepts, then says nothing
 ])
 def test_a_peer_that_is_not_an_event_socket_is_reported(greeting, reason, caplog):
-    done = gevent.event.Event()
-
-    def peer(sock, address):
-        sock.sendall(greeting)
-        done.wait(5)                                            # hold the connection open until the test ends
-
-    server = StreamServer(("127.0.0.1", 0), peer)
-    server.start()
-    harness = Harness(server.server_port, handshake_timeout=0.05)
-    try:
-        with caplog.at_level(logging.WARNING, logger="daemon.inbound"):
-            harness.supervisor.start()
-            wait_until(lambda: len(harness.delays) >= 1)
-    finally:
-        done.set()
-        harness.supervisor.stop()
-        server.stop(timeout=0)
-    assert f"FreeSWITCH ESL at 127.0.0.1:{server.server_port} unreachable ({reason})" in caplog.text
+    with ScriptedSwitch(greeting=greeting) as peer:               # holds the connection open until closed
+        harness = Harness(peer.port, handshake_timeout=0.05)
+        try:
+            with caplog.at_level(logging.WARNING, logger="daemon.inbound"):
+                harness.supervisor.start()
+                wait_until(lambda: len(harness.delays) >= 1)
+        finally:
+            harness.supervisor.stop()
+    assert f"FreeSWITCH ESL at 127.0.0.1:{peer.port} unreachable ({reason})" in caplog.text
 
 
 def test_reconnect_applies_new_settings_at_once(switch, linked):

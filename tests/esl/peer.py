@@ -1,14 +1,43 @@
-"""The FreeSWITCH end of an outbound ESL connection, scripted by a test, over real TCP."""
+"""The FreeSWITCH end of an ESL connection, scripted by a test, over real TCP.
+
+`SwitchEnd` reads the commands the daemon sends and writes the bytes a test gives;
+the functions below frame those bytes as FreeSWITCH 1.11 does (see
+../shared/esl-transcripts). The outbound tests dial the daemon with it
+(tests/daemon_outbound/switch.py), the inbound tests answer the daemon's link with it
+(tests/daemon_runtime/scripted_esl.py), the session tests pair it with a socket.
+"""
 from __future__ import annotations
 
+import json
 from typing import Optional
+from urllib.parse import quote
 
 import gevent
 from gevent import socket
 
+GOODBYE = b"Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
+
 
 def reply(text: str = "+OK") -> bytes:
     return f"Content-Type: command/reply\nReply-Text: {text}\n\n".encode()
+
+
+def api_response(body: bytes) -> bytes:
+    """An api/response: FreeSWITCH sends the body as is, often without a trailing newline."""
+    return f"Content-Type: api/response\nContent-Length: {len(body)}\n\n".encode() + body
+
+
+def disconnect_notice(body: bytes = GOODBYE) -> bytes:
+    return f"Content-Type: text/disconnect-notice\nContent-Length: {len(body)}\n\n".encode() + body
+
+
+def event_frame(headers: dict[str, str], event_format: str = "plain") -> bytes:
+    """An event as FreeSWITCH frames it: JSON, or plain with URL-encoded values."""
+    if event_format == "json":
+        body = json.dumps(headers).encode()
+    else:
+        body = "".join(f"{key}: {quote(value, safe='')}\n" for key, value in headers.items()).encode() + b"\n"
+    return f"Content-Length: {len(body)}\nContent-Type: text/event-{event_format}\n\n".encode() + body
 
 
 def parse_command(text: str) -> tuple[str, dict[str, str]]:
@@ -35,8 +64,8 @@ class SwitchEnd:
         """Connect to a listener the way FreeSWITCH's socket application does."""
         return cls(socket.create_connection(address))
 
-    def command(self, timeout: float = 5.0) -> str:
-        """The next command (without its terminating empty line)."""
+    def command(self, timeout: Optional[float] = 5.0) -> str:
+        """The next command (without its terminating empty line); EOFError when the daemon closed."""
         with gevent.Timeout(timeout, AssertionError(f"no command within {timeout} s; got {self.received}")):
             while b"\n\n" not in self._buf:
                 data = self.sock.recv(65536)
