@@ -1,7 +1,8 @@
-"""Reconnection delays: exponential, capped, with jitter.
+"""Delays between attempts while a peer is down (FreeSWITCH's event socket, the
+database): exponential, capped, with jitter.
 
-Jitter keeps several daemons (or one daemon's retries after a FreeSWITCH restart)
-from knocking in lockstep.  The random source is injected so tests see fixed delays.
+Jitter keeps several daemons (or one daemon's retries after a FreeSWITCH or database
+restart) from knocking in lockstep.  The random source is injected so tests see fixed delays.
 """
 from __future__ import annotations
 
