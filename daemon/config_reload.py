@@ -23,7 +23,7 @@ from gevent.lock import BoundedSemaphore
 
 from config.snapshot import Snapshot
 from daemon import heap
-from background.loop import Loop
+from store.loop import Loop
 from daemon.metrics import Metrics
 
 log = logging.getLogger(__name__)

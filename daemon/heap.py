@@ -38,7 +38,7 @@ from typing import Callable, Iterator, Optional
 
 import gevent
 
-from background.loop import Loop
+from store.loop import Loop
 
 log = logging.getLogger(__name__)
 

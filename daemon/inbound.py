@@ -25,8 +25,8 @@ import gevent.event
 from gevent import socket
 
 from config.models import FreeswitchSettings
-from background.backoff import Backoff
-from background.loop import Loop
+from store.backoff import Backoff
+from store.loop import Loop
 from daemon.esl.event import JSON as EVENT_JSON, PLAIN as EVENT_PLAIN, Event
 from daemon.esl.frames import Frame, FrameParser, ProtocolError
 from daemon.inbound_events import SUBSCRIPTION, apply_event, profile_names, registrations

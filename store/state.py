@@ -21,8 +21,8 @@ from typing import Callable, Optional
 
 import gevent.event
 
-from background.backoff import Backoff
-from background.loop import Loop
+from store.backoff import Backoff
+from store.loop import Loop
 from store.database import Store
 from store.offhub import off_hub
 from store.runtime import OverrideState, RuntimeChanges, RuntimeState, check_kind

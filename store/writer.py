@@ -34,8 +34,8 @@ import gevent
 import gevent.event
 from sqlalchemy import exc as sa_exc
 
-from background.backoff import Backoff
-from background.loop import Loop
+from store.backoff import Backoff
+from store.loop import Loop
 from config.snapshot import Snapshot
 from store.database import Store
 from store.deadline import StoreSilent, within

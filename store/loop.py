@@ -1,4 +1,8 @@
-"""A service's background greenlet: the loop it runs, started and stopped with it."""
+"""A service's background greenlet: the loop it runs, started and stopped with it.
+
+It lives in the store because the store's writer and state refresher run one and the
+store must not import the daemon; the daemon's own loops use it too.
+"""
 from __future__ import annotations
 
 from typing import Optional

@@ -1,8 +1,8 @@
 """The background Loop: a loop with work to finish gets its grace; one without is killed."""
 import gevent
 
-from background.backoff import Backoff
-from background.loop import Loop
+from store.backoff import Backoff
+from store.loop import Loop
 
 
 class Finisher(Loop):
