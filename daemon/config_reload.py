@@ -53,7 +53,20 @@ def _in_thread(loader: Loader, path: str) -> Snapshot:
     pool's thread still holds the GIL while it runs Python: with short turns the hub
     waits ~0.5 ms for it each time it wakes, not 5 ms."""
     with heap.short_gil_turns():
-        return gevent.get_hub().threadpool.apply(loader, (path,))
+        snapshot, error = gevent.get_hub().threadpool.apply(_outcome, (loader, path))
+    if error is not None:
+        raise error
+    return snapshot
+
+
+def _outcome(loader: Loader, path: str) -> tuple[Optional[Snapshot], Optional[Exception]]:
+    """The load's result or its error, returned rather than raised in the pool's thread:
+    gevent prints the traceback of whatever a pool task raises, and a refused file is
+    no crash (the holder logs its problems)."""
+    try:
+        return loader(path), None
+    except Exception as exc:
+        return None, exc
 
 
 def _settle_at_start() -> None:

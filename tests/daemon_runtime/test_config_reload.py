@@ -115,3 +115,12 @@ def test_a_missing_file_is_waited_for(config_file, watched):
     assert reloads(watched, "error") == 0 and logins(watched) == ["anna.smirnova"]
     config_file.write_text(GOOD_WITH_BORIS)
     wait_until(lambda: reloads(watched, "ok") == 1)
+
+
+def test_a_refused_reload_prints_no_traceback_only_the_problems(config_file, holder, capfd, caplog):
+    config_file.write_text("company:\n  name: Example\nemployees: [\n")
+    with caplog.at_level(logging.ERROR, logger="daemon.config_reload"):
+        assert holder.reload() is False
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "failed with ConfigError" not in err
+    assert any("the previous config keeps serving" in r.getMessage() for r in caplog.records)
