@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import difflib
 import json
 import re
 import sys
@@ -67,27 +68,58 @@ def build_query(args: argparse.Namespace, snapshot: Snapshot, now: dt.datetime) 
     numbers: tuple[str, ...] = ()
     if args.employee is not None:
         employee = snapshot.by_login.get(args.employee)
-        numbers = (args.employee, employee.extension) if employee else (args.employee,)
+        if employee is None:
+            raise ValueError(f"no employee with the login {args.employee!r} in {snapshot.source}"
+                             + _did_you_mean(args.employee, snapshot.by_login))
+        numbers = (args.employee, employee.extension)
     if args.department is not None and args.department not in snapshot.departments:
-        raise ValueError(f"no department named {args.department!r} in {snapshot.source}")
-    return HistoryQuery(since=parse_when(args.since, snapshot.company.zone, now),
-                        until=parse_when(args.until, snapshot.company.zone, now),
+        raise ValueError(f"no department named {args.department!r} in {snapshot.source}"
+                         + _did_you_mean(args.department, snapshot.departments))
+    return HistoryQuery(since=_option_when("--since", args.since, snapshot.company.zone, now),
+                        until=_option_when("--until", args.until, snapshot.company.zone, now),
                         employee=args.employee, employee_numbers=numbers, department=args.department,
                         limit=args.limit, newest_first=args.limit is not None)
 
 
+def _option_when(option: str, text: Optional[str], zone: ZoneInfo, now: dt.datetime) -> Optional[dt.datetime]:
+    try:
+        return parse_when(text, zone, now)
+    except ValueError as exc:
+        raise ValueError(f"{option} {exc}") from None
+
+
+def _did_you_mean(name: str, known) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.7)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def parse_when(text: Optional[str], zone: ZoneInfo, now: dt.datetime) -> Optional[dt.datetime]:
-    """`2024-03-04`, `2024-03-04T09:30`, `2024-03-04 09:30+03:00`, or `7d` / `24h` / `30m` before `now`."""
+    """`2024-03-04`, `2024-03-04T09:30`, `2024-03-04 09:30+03:00`, or `7d` / `24h` / `30m` before `now`.
+
+    The moment is checked to exist in UTC too (the store compares in UTC): a span
+    reaching before year 1, or `0001-01-01` east of Greenwich, is refused here rather
+    than overflowing in the query.
+    """
     if text is None:
         return None
     span = SPAN.fullmatch(text.strip())
-    if span:
-        return now - dt.timedelta(**{SPAN_UNITS[span.group(2)]: int(span.group(1))})
     try:
-        when = dt.datetime.fromisoformat(text.strip())
+        if span:
+            when = now - dt.timedelta(**{SPAN_UNITS[span.group(2)]: int(span.group(1))})
+        else:
+            when = _date_time(text)
+            when = when.replace(tzinfo=zone) if when.tzinfo is None else when
+        when.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range: the earliest is 0001-01-02, the latest 9999-12-30") from None
+    return when
+
+
+def _date_time(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is neither a date-time (2024-03-04T09:30) nor a span (24h, 7d)") from None
-    return when.replace(tzinfo=zone) if when.tzinfo is None else when
 
 
 # --------------------------------------------------------------------------- output

@@ -114,3 +114,16 @@ def test_db_upgrade_brings_an_old_schema_up_in_place(capsys, tmp_path, backend, 
 ])
 def test_when_is_a_span_back_from_now_or_a_time_in_the_company_zone(text, expected):
     assert parse_when(text, ZoneInfo("Europe/Moscow"), T0).isoformat() == expected
+
+
+@pytest.mark.parametrize("since", ["99999999d", "0001-01-01", "9999-12-31T23:59-05:00"])
+def test_a_time_out_of_range_is_a_usage_error_not_a_crash(capsys, company, since):
+    code, out, err = callrouter(capsys, "history", "-c", company, "--since", since)
+    assert code == 2 and out == ""
+    assert f"--since {since!r}" in err and "out of range" in err and "Traceback" not in err
+
+
+def test_an_unknown_employee_is_an_error_like_an_unknown_department(capsys, company):
+    code, out, err = callrouter(capsys, "history", "-c", company, "--employee", "ivan.petrof")
+    assert code == 2 and out == ""
+    assert "no employee with the login 'ivan.petrof'" in err and "did you mean 'ivan.petrov'?" in err
