@@ -24,14 +24,22 @@ def register(subparsers) -> None:
     commands = parser.add_subparsers(dest="db_command", metavar="COMMAND")
     commands.required = True
 
-    upgrade = commands.add_parser("upgrade", help="create the schema or bring it up to date")
+    upgrade = commands.add_parser(
+        "upgrade", help="create the schema or bring it up to date",
+        description="Create the store's tables, or apply the migrations the installed version brings, in place: "
+                    "records, passwords and overrides are kept. Safe to run again; says which revision the "
+                    "database was at and is at now. --sql prints the SQL instead, for a DBA to run.")
     add_config_argument(upgrade)
     upgrade.add_argument("--revision", default="head", help="target revision [head]")
     upgrade.add_argument("--sql", action="store_true",
                          help="print the SQL of a full upgrade from empty instead of running it (for a DBA)")
     upgrade.set_defaults(func=run_upgrade)
 
-    current = commands.add_parser("current", help="say which revision the database is at; exit 1 unless usable")
+    current = commands.add_parser(
+        "current", help="say which revision the database is at; exit 1 unless usable",
+        description="Print the store's schema revision and whether this version of callrouter can use it. "
+                    "Exit status 1 when it cannot (an empty database, an older schema: run `callrouter db "
+                    "upgrade`; a newer one: install the newer callrouter) or the database cannot be reached.")
     add_config_argument(current)
     current.set_defaults(func=run_current)
 

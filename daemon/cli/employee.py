@@ -85,7 +85,12 @@ def _register_welcome(commands) -> None:
 
 
 def _register_list(commands) -> None:
-    listing = commands.add_parser("list", help="employees, their state now, overrides and passwords")
+    listing = commands.add_parser(
+        "list", help="employees, their state now, overrides and passwords",
+        description="List every employee with their extension, department and role; whether they are working, "
+                    "off hours or absent now (or --at a given time), with the config's schedule, holidays and "
+                    "absences; the overrides they set by feature code or self-service (forward to mobile, do not "
+                    "disturb); and whether they have a SIP password for the current domain.")
     add_config_argument(listing)
     listing.add_argument("--at", metavar="DATETIME", type=_datetime,
                          help="the state at this time (ISO 8601; company time zone unless an offset is given)")

@@ -84,3 +84,14 @@ def test_installed_command(broken):
     bad = subprocess.run([str(command), "check", "-c", str(broken)], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1
     assert bad.stderr.splitlines()[-1] == f"{broken}: 2 problems, not loaded"
+
+
+@pytest.mark.parametrize("command", [["employee", "list"], ["db", "upgrade"], ["db", "current"], ["run"],
+                                     ["check"], ["plan"], ["employee", "add"], ["history"]])
+def test_every_command_describes_itself_in_its_help(capsys, command, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as exit:
+        main([*command, "--help"])
+    assert exit.value.code == 0
+    paragraphs = capsys.readouterr().out.split("\n\n")
+    assert len(paragraphs) >= 3 and not paragraphs[1].startswith(("options:", "positional")), paragraphs[1]
