@@ -12,9 +12,12 @@ import datetime as dt
 import sys
 from typing import Optional
 
+from pydantic import TypeAdapter, ValidationError
+
 from config.loader import ConfigError
 from config.logins import derive_login
-from config.models import Employee
+from config.messages import describe
+from config.models import Employee, OneLine
 from config.snapshot import Snapshot
 from daemon.cli.check import add_config_argument, load_or_exit, report
 from daemon.cli.config_edit import add_employee, next_free_extension, taken_numbers
@@ -107,12 +110,14 @@ def _password_options(parser: argparse.ArgumentParser) -> None:
 def run_add(args: argparse.Namespace) -> int:
     snapshot = load_or_exit(args.config)
     try:
+        _check_name(args.name)
         login = _new_login(snapshot, args.name, args.login)
         extension = _new_extension(snapshot, args.extension)
         password = _password(args)
     except ValueError as exc:
         return _fail(str(exc))
-    entry = {"name": args.name, "login": args.login, "extension": extension, "position": args.position,
+    # The login is written even when derived: renaming the employee later must not change it.
+    entry = {"name": args.name, "login": login, "extension": extension, "position": args.position,
              "role": args.role, "email": args.email, "mobile": args.mobile, "department": args.department}
     store = open_store_or_exit(snapshot)
     try:
@@ -128,7 +133,7 @@ def run_add(args: argparse.Namespace) -> int:
     employee = snapshot.by_login[login]
     print(f"Added {employee.name} to {args.config}: login {login}, extension {employee.extension}"
           + (f", department {employee.department} (rings last in its order)" if employee.department else ""))
-    _print_password(login, password)
+    _print_password(login, password, args.password_stdin)
     if args.no_letter:
         return 0
     return _mail_new_password(snapshot, employee, password, f"callrouter employee welcome {login} -c {args.config}")
@@ -156,6 +161,16 @@ def _add(config: str, entry: dict, login: str, department: Optional[str], passwo
     except Exception as exc:          # not needed for the account: the daemon syncs on its next load
         print(f"callrouter: note: the store's copy of the directory was not updated ({exc})", file=sys.stderr)
     return snapshot
+
+
+def _check_name(name: str) -> None:
+    try:
+        _NAME.validate_python(name)
+    except ValidationError as exc:
+        raise ValueError(f"--name {name!r} {describe(exc.errors()[0])}") from None
+
+
+_NAME = TypeAdapter(OneLine)
 
 
 def _new_login(snapshot: Snapshot, name: str, given: Optional[str]) -> str:
@@ -193,7 +208,7 @@ def run_passwd(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"New password for {employee.login}: set it in their phones and softphones; the old one no longer works.")
-    _print_password(employee.login, password)
+    _print_password(employee.login, password, args.password_stdin)
     if not args.send:
         return 0
     retry = f"callrouter employee welcome {employee.login} -c {args.config}"
@@ -269,8 +284,13 @@ def _password(args: argparse.Namespace) -> str:
     return password
 
 
-def _print_password(login: str, password: str) -> None:
-    print(f"Password of {login} (shown this once, kept only as hashes): {password}")
+def _print_password(login: str, password: str, given: bool = False) -> None:
+    """A password the admin gave on stdin is not echoed: it may be one they use elsewhere,
+    and the terminal's scrollback or a CI log would keep it."""
+    if given:
+        print(f"Password of {login} was set from stdin (not shown; kept only as hashes).")
+    else:
+        print(f"Password of {login} (shown this once, kept only as hashes): {password}")
 
 
 # --------------------------------------------------------------------------- list
@@ -292,7 +312,7 @@ def run_list(args: argparse.Namespace) -> int:
         rows.append((e.extension, e.login, e.name, e.department, e.role, employee_state(snapshot, e, now),
                      found.describe() if found else "", credential_state(credentials.get(e.login), domain)))
     print(table(("EXT", "LOGIN", "NAME", "DEPARTMENT", "ROLE", "STATE", "OVERRIDES", "PASSWORD"), rows))
-    _warn_about_credentials(rows, credentials, domain)
+    _warn_about_credentials(rows, credentials, domain, args.config)
     return 0
 
 
@@ -310,15 +330,15 @@ def employee_state(snapshot: Snapshot, employee: Employee, now: dt.datetime) -> 
     return "working" if is_working(calendar, local) else "off hours"
 
 
-def _warn_about_credentials(rows, credentials: dict[str, Credentials], domain: str) -> None:
+def _warn_about_credentials(rows, credentials: dict[str, Credentials], domain: str, config: str) -> None:
     listed = {row[1] for row in rows}
     stale = {login: c for login, c in credentials.items() if login in listed and not c.usable_for(domain)}
     if stale:
-        print(f"\nWarning: {domain_change_warning(stale, domain)}.", file=sys.stderr)
+        print(f"\nWarning: {domain_change_warning(stale, domain, config)}.", file=sys.stderr)
     missing = [row[1] for row in rows if row[1] not in credentials]
     if missing:
         print(f"\nNo password yet for {', '.join(missing)} (they cannot register): "
-              f"`callrouter employee passwd LOGIN --send`.", file=sys.stderr)
+              f"`callrouter employee passwd LOGIN --send -c {config}`.", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- helpers
