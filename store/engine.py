@@ -10,6 +10,9 @@ lock up front instead of failing on a lock upgrade.
 PostgreSQL (psycopg 3, which yields to gevent once the daemon has monkey-patched):
 connections are checked before use (pool_pre_ping) so a restarted server costs
 one failed ping, not a failed write; connecting gives up after `connect_timeout`.
+
+Both hide statement parameters from errors and logs (`hide_parameters`): a failed
+directory sync would otherwise print every employee's name, email and mobile.
 """
 from __future__ import annotations
 
@@ -30,13 +33,14 @@ def make_engine(url: URL, *, busy_timeout: float = 1.0, connect_timeout: int = 5
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                         connect_args={"connect_timeout": connect_timeout})
+                         connect_args={"connect_timeout": connect_timeout}, hide_parameters=True)
 
 
 def _sqlite_engine(url: URL, busy_timeout: float) -> Engine:
     # check_same_thread off: the daemon runs SQLite calls in gevent's native thread
     # pool (store/offhub.py), so a pooled connection may serve several threads in turn.
-    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

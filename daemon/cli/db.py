@@ -55,7 +55,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
         store.upgrade(args.revision)
         after = store.schema_revision()
     except Exception as exc:
-        print(f"callrouter: cannot upgrade {store.describe()}: {exc}", file=sys.stderr)
+        print(f"callrouter: cannot upgrade {store.describe()}: {store_error(exc)}", file=sys.stderr)
         return 1
     finally:
         store.close()
@@ -75,7 +75,7 @@ def run_current(args: argparse.Namespace) -> int:
         print(f"{store.describe()}: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:
-        print(f"callrouter: cannot read {store.describe()}: {exc}", file=sys.stderr)
+        print(f"callrouter: cannot read {store.describe()}: {store_error(exc)}", file=sys.stderr)
         return 1
     finally:
         store.close()
@@ -94,9 +94,18 @@ def open_store_or_exit(snapshot: Snapshot) -> Store:
         raise SystemExit(1) from None
     except Exception as exc:
         store.close()
-        print(f"callrouter: cannot open the store {store.describe()}: {exc}", file=sys.stderr)
+        print(f"callrouter: cannot open the store {store.describe()}: {store_error(exc)}", file=sys.stderr)
         raise SystemExit(1) from None
     return store
+
+
+def store_error(exc: BaseException) -> str:
+    """What went wrong in the store, in one line: the driver's error class and the first
+    line of its message (`StringDataRightTruncation: value too long for type character
+    varying(200)`), never the statement or its parameters, which hold other people's data."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0]}" if lines else type(cause).__name__
 
 
 def _store(snapshot: Snapshot) -> Store:

@@ -21,7 +21,7 @@ from config.models import Employee, OneLine
 from config.snapshot import Snapshot
 from daemon.cli.check import add_config_argument, load_or_exit, report
 from daemon.cli.config_edit import add_employee, next_free_extension, taken_numbers
-from daemon.cli.db import open_store_or_exit
+from daemon.cli.db import open_store_or_exit, store_error
 from daemon.cli.output import table
 from daemon.mail import MailError, Welcome, send_welcome
 from routing.absence import current_absence
@@ -154,12 +154,13 @@ def _add(config: str, entry: dict, login: str, department: Optional[str], passwo
         store.set_password(login, password, edit.snapshot.company.domain)
     except Exception as exc:
         edit.discard()
-        raise StoreUnavailable(f"cannot store the password in {store.describe()}: {exc}") from None
+        raise StoreUnavailable(f"cannot store the password in {store.describe()}: {store_error(exc)}") from None
     snapshot = edit.commit()
     try:
         store.sync_directory(snapshot)
     except Exception as exc:          # not needed for the account: the daemon syncs on its next load
-        print(f"callrouter: note: the store's copy of the directory was not updated ({exc})", file=sys.stderr)
+        print(f"callrouter: note: the store's copy of the directory was not updated ({store_error(exc)})",
+              file=sys.stderr)
     return snapshot
 
 
@@ -205,6 +206,8 @@ def run_passwd(args: argparse.Namespace) -> int:
     try:
         store.sync_directory(snapshot)
         store.set_password(employee.login, password, snapshot.company.domain)
+    except Exception as exc:
+        return _fail(f"the password was not changed: {store.describe()}: {store_error(exc)}")
     finally:
         store.close()
     print(f"New password for {employee.login}: set it in their phones and softphones; the old one no longer works.")
@@ -236,7 +239,8 @@ def run_welcome(args: argparse.Namespace) -> int:
         store.sync_directory(snapshot)
         store.set_password(employee.login, password, snapshot.company.domain)
     except Exception as exc:
-        return _fail(f"the letter went to {employee.email} but its password could not be stored ({exc}): "
+        return _fail(f"the letter went to {employee.email} but its password could not be stored "
+                     f"({store_error(exc)}): "
                      f"it will not work; run this command again")
     finally:
         store.close()
