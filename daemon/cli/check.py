@@ -10,7 +10,7 @@ import os
 import sys
 from typing import TextIO
 
-from config.loader import ConfigError, load
+from config.loader import ConfigError, load, warnings_of
 from config.snapshot import Snapshot
 
 CONFIG_ENV = "CALLROUTER_CONFIG"
@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check", help="validate the config file",
         description="Validate the config file: print one summary line, or every problem "
-                    "(FILE:LINE: field: message) and exit 1.")
+                    "(FILE:LINE: field: message) and exit 1. Rules that load but under which something never "
+                    "rings (or which read otherwise than they look) are warned about on stderr, exit 0.")
     add_config_argument(parser)
     parser.set_defaults(func=run)
 
@@ -40,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
         report(error, sys.stderr)
         return 1
     print(summary(snapshot))
+    for warning in warnings_of(snapshot):
+        print(warning, file=sys.stderr)
     return 0
 
 
