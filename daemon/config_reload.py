@@ -21,6 +21,7 @@ from typing import Callable, NamedTuple, Optional
 import gevent
 from gevent.lock import BoundedSemaphore
 
+from config.renames import LoginChange, login_changes, logins_by_extension
 from config.snapshot import Snapshot
 from daemon import heap
 from daemon.background import Loop
@@ -113,8 +114,9 @@ class ConfigHolder:
         """Load the file again; True when the new snapshot now serves."""
         with self._lock, heap.full_collections_held():   # SIGHUP and the watcher may ask at once
             self.attempted = signature(self.path)
+            changes: list[LoginChange] = []
             try:
-                snapshot = self._run_loader(self._loader, self.path)
+                snapshot = self._run_loader(self._comparing_loader(changes), self.path)
             except Exception as exc:             # ConfigError, or the file vanished/unreadable
                 self._refused(exc)
                 return False
@@ -124,7 +126,21 @@ class ConfigHolder:
         self._metrics.config_reloads_total.labels(result="ok").inc()
         log.info("config reloaded from %s: %d employees, %d departments", self.path,
                  len(snapshot.by_login), len(snapshot.departments))
+        for change in changes:
+            log.warning("config: %s", change.message(self.path))
         return True
+
+    def _comparing_loader(self, changes: list[LoginChange]) -> Loader:
+        """The loader, also noting in `changes` the logins the new file changes (config.renames):
+        a rename must not silently take a login away from its phones.  Runs where the load
+        runs (the pool's thread), off the hub."""
+        before = self._snapshot
+
+        def load_and_compare(path: str) -> Snapshot:
+            snapshot = self._loader(path)
+            changes.extend(login_changes(logins_by_extension(before), snapshot))
+            return snapshot
+        return load_and_compare
 
     def _refused(self, exc: Exception) -> None:
         self._metrics.config_reloads_total.labels(result="error").inc()
