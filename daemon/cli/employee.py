@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import sys
 from typing import Optional
 
@@ -102,7 +103,8 @@ def _register_list(commands) -> None:
 
 def _password_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of stdin instead of generating one")
+                        help="read the password from the first line of stdin instead of generating one "
+                             "(typed at a terminal, it is not shown)")
 
 
 # --------------------------------------------------------------------------- add
@@ -283,7 +285,10 @@ def _letter(snapshot: Snapshot, employee: Employee, password: str) -> Welcome:
 def _password(args: argparse.Namespace) -> str:
     if not args.password_stdin:
         return generate_password()
-    password = sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin.isatty():                 # typed: the terminal must not show it
+        password = getpass.getpass("Password (not shown): ", stream=sys.stderr)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     check_password_strength(password)
     return password
 

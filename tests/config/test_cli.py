@@ -95,3 +95,12 @@ def test_every_command_describes_itself_in_its_help(capsys, command, monkeypatch
     assert exit.value.code == 0
     paragraphs = capsys.readouterr().out.split("\n\n")
     assert len(paragraphs) >= 3 and not paragraphs[1].startswith(("options:", "positional")), paragraphs[1]
+
+
+def test_a_name_on_two_lines_is_refused_by_check(tmp_path, capsys):
+    path = tmp_path / "company.yaml"
+    path.write_text(company_file(employees=employee('extension: 203').replace("Пётр Сидоров", '"Пётр\\nСидоров"')),
+                    encoding="utf-8")
+    assert main(["check", "-c", str(path)]) == 1
+    assert "employees[2].name: must be one line of text, without line breaks, tabs or control characters " \
+           "(found '\\n' at position 5)" in capsys.readouterr().err

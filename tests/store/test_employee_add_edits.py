@@ -96,3 +96,45 @@ def test_the_hint_for_missing_passwords_names_the_file(capsys, tmp_path):
     company = company_copy(tmp_path)
     _, _, err = callrouter(capsys, "employee", "list", "-c", company)
     assert f"`callrouter employee passwd LOGIN --send -c {company}`" in err
+
+
+def test_a_password_typed_at_a_terminal_is_not_echoed(tmp_path):
+    """With a terminal on stdin the typed password must not appear on the screen."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    from pathlib import Path
+    company = company_copy(tmp_path)
+    repo = Path(__file__).resolve().parents[2]
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daemon", "employee", "passwd", "ivan.petrov", "-c", str(company), "--password-stdin"],
+        cwd=repo, stdin=follower, stdout=follower, stderr=follower, close_fds=True, start_new_session=True)
+    os.close(follower)
+    screen = b""
+
+    def read_until(done, timeout=20.0):
+        nonlocal screen
+        while not done(screen):
+            ready, _, _ = select.select([leader], [], [], timeout)
+            if not ready:
+                raise AssertionError(f"nothing more on the terminal; so far: {screen!r}")
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            screen += chunk
+
+    read_until(lambda s: b"assword" in s)
+    os.write(leader, b"Typed-Secret-2024\n")
+    read_until(lambda s: b"old one no longer works" in s and b"kept only as hashes" in s)
+    assert process.wait(timeout=20) == 0
+    os.close(leader)
+    assert b"Typed-Secret-2024" not in screen
+    store = Store.for_snapshot(load(company))
+    assert store.verify_password("ivan.petrov", "Typed-Secret-2024")
+    store.close()
