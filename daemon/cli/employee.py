@@ -312,6 +312,8 @@ def run_list(args: argparse.Namespace) -> int:
     store = open_store_or_exit(snapshot)
     try:
         overrides, credentials = store.overrides(), store.all_credentials()
+    except Exception as exc:
+        return _fail(f"cannot read {store.describe()}: {store_error(exc)}")
     finally:
         store.close()
     domain = snapshot.company.domain

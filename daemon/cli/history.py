@@ -16,9 +16,11 @@ import sys
 from typing import Optional
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from config.snapshot import Snapshot
 from daemon.cli.check import add_config_argument, load_or_exit
-from daemon.cli.db import open_store_or_exit
+from daemon.cli.db import open_store_or_exit, store_error
 from daemon.cli.output import table
 from store.calls import HistoryQuery
 from store.records import CallRecord, StepRecord
@@ -56,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
     store = open_store_or_exit(snapshot)
     try:
         records = store.history(query)
+    except SQLAlchemyError as exc:
+        print(f"callrouter: cannot read the call history from {store.describe()}: {store_error(exc)}",
+              file=sys.stderr)
+        return 1
     finally:
         store.close()
     if query.newest_first:

@@ -127,3 +127,16 @@ def test_an_unknown_employee_is_an_error_like_an_unknown_department(capsys, comp
     code, out, err = callrouter(capsys, "history", "-c", company, "--employee", "ivan.petrof")
     assert code == 2 and out == ""
     assert "no employee with the login 'ivan.petrof'" in err and "did you mean 'ivan.petrov'?" in err
+
+
+def test_a_store_that_fails_mid_command_is_one_line_not_a_traceback(capsys, company):
+    store = Store.for_snapshot(load(company))
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE call_legs"))
+    store.close()
+
+    code, out, err = callrouter(capsys, "history", "-c", company)
+
+    assert code == 1 and out == ""
+    assert err == f"callrouter: cannot read the call history from {Store.for_snapshot(load(company)).describe()}: " \
+                  "OperationalError: no such table: call_legs\n"
