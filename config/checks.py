@@ -267,6 +267,7 @@ RULES: tuple[Callable[[Sections], Iterable[Finding]], ...] = (
 # midnight) is routing.schedule's.
 
 LONG_NIGHT_SHIFT = 12 * 60          # minutes: a wrapping interval longer than this is likely reversed
+MINUTES_PER_DAY = 1440
 
 
 def warnings(sections: Sections) -> list[Finding]:
@@ -312,9 +313,6 @@ def long_night_shifts(s: Sections) -> Iterator[Finding]:
                                   f"from {start} until {end} the next day; if you meant {end}-{start}, write that")
 
 
-MINUTES_PER_DAY = 1440
-
-
 class _Placed(NamedTuple):
     """An interval on one weekday: its minutes there, and where the file writes it."""
     start: int
@@ -355,8 +353,9 @@ def _text(schedule: dict, placed: _Placed) -> str:
 
 
 def _hm(minutes: int) -> str:
-    minutes = min(minutes, MINUTES_PER_DAY * 2)
-    return f"{minutes // 60 % 24 if minutes > MINUTES_PER_DAY else minutes // 60:02d}:{minutes % 60:02d}"
+    """Minutes from the start of a day as a time of day: 1440 is "24:00", 1800 "06:00" (the next day)."""
+    hours = minutes // 60 % 24 if minutes > MINUTES_PER_DAY else minutes // 60
+    return f"{hours:02d}:{minutes % 60:02d}"
 
 
 def _duration(minutes: int) -> str:
@@ -371,6 +370,7 @@ def _where(target: Target, owner: Employee) -> str:
         return "nowhere (the caller hears busy)"
     return "to " + {"employee": f"{value}", "department": f"department {value}",
                     "voicemail": f"voicemail {value or owner.extension}", "message": f"the message {value}"}[kind]
+
 
 WARNING_RULES: tuple[Callable[[Sections], Iterable[Finding]], ...] = (
     never_rung,
