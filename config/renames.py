@@ -40,14 +40,20 @@ class LoginChange:
         return Finding(("employees", self.index, "login" if self.written else "name"), self.message(config, stored))
 
 
-def login_changes(before: Mapping[str, str], snapshot: Snapshot) -> Iterator[LoginChange]:
-    """The employees of `snapshot` whose extension had another login in `before`
-    (extension -> login) that is no longer anyone's."""
-    for index, employee in enumerate(snapshot.file.employees):
-        old = before.get(employee.extension)
-        if old is not None and old != employee.login and old not in snapshot.by_login:
-            yield LoginChange(index, employee.name, employee.extension, old, employee.login,
-                              written=not _derived(employee.login, employee.name))
+def login_changes(gone: Mapping[str, str], snapshot: Snapshot) -> Iterator[LoginChange]:
+    """The employees of `snapshot` at the extension of a login in `gone` (login -> its
+    extension; logins the file no longer has), who now have another login."""
+    for old, extension in gone.items():
+        employee = snapshot.by_extension.get(extension)
+        if employee is not None and employee.login != old and old not in snapshot.by_login:
+            yield LoginChange(snapshot.file.employees.index(employee), employee.name, extension, old,
+                              employee.login, written=not _derived(employee.login, employee.name))
+
+
+def gone_logins(before: Snapshot, after: Snapshot) -> dict[str, str]:
+    """login -> extension, for the logins of `before` that `after` no longer has (a set
+    difference, cheap for 10,000 employees: a reload computes it every time)."""
+    return {login: before.by_login[login].extension for login in before.by_login.keys() - after.by_login.keys()}
 
 
 def _derived(login: str, name: str) -> bool:
@@ -56,7 +62,3 @@ def _derived(login: str, name: str) -> bool:
         return derive_login(name) == login
     except ValueError:
         return False
-
-
-def logins_by_extension(snapshot: Snapshot) -> dict[str, str]:
-    return {extension: employee.login for extension, employee in snapshot.by_extension.items()}

@@ -21,7 +21,7 @@ from typing import Callable, NamedTuple, Optional
 import gevent
 from gevent.lock import BoundedSemaphore
 
-from config.renames import LoginChange, login_changes, logins_by_extension
+from config.renames import LoginChange, gone_logins, login_changes
 from config.snapshot import Snapshot
 from daemon import heap
 from daemon.background import Loop
@@ -138,7 +138,7 @@ class ConfigHolder:
 
         def load_and_compare(path: str) -> Snapshot:
             snapshot = self._loader(path)
-            changes.extend(login_changes(logins_by_extension(before), snapshot))
+            changes.extend(login_changes(gone_logins(before, snapshot), snapshot))
             return snapshot
         return load_and_compare
 

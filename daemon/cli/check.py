@@ -70,7 +70,7 @@ def stored_login_changes(snapshot: Snapshot) -> list[Finding]:
     try:
         store.check_schema()
         credentials = store.all_credentials()
-        before = _stored_extensions(store, credentials.keys() - snapshot.by_login.keys())
+        gone = _stored_extensions(store, credentials.keys() - snapshot.by_login.keys())
     except SchemaError:
         return []
     except Exception as exc:
@@ -79,21 +79,20 @@ def stored_login_changes(snapshot: Snapshot) -> list[Finding]:
         return []
     finally:
         store.close()
-    return [change.finding(snapshot.source, stored=True) for change in login_changes(before, snapshot)
+    return [change.finding(snapshot.source, stored=True) for change in login_changes(gone, snapshot)
             if change.new not in credentials]
 
 
 def _stored_extensions(store, logins: set[str]) -> dict[str, str]:
-    """extension -> login, for logins with a password that the file no longer has, from
-    the store's copy of the directory (the latest holder of an extension wins)."""
+    """login -> extension, for logins with a password that the file no longer has, from
+    the store's copy of the directory."""
     if not logins:
         return {}
     from sqlalchemy import select
     from store.tables import employees
-    query = (select(employees.c.extension, employees.c.login).where(employees.c.login.in_(sorted(logins)))
-             .order_by(employees.c.updated_at))
+    query = select(employees.c.login, employees.c.extension).where(employees.c.login.in_(sorted(logins)))
     with store.engine.connect() as conn:
-        return {extension: login for extension, login in conn.execute(query)}
+        return {login: extension for login, extension in conn.execute(query)}
 
 
 def load_or_exit(path: str, stream: TextIO | None = None) -> Snapshot:
