@@ -140,3 +140,21 @@ def test_run_help_explains_every_option():
                             text=True, timeout=30, env={**os.environ, "COLUMNS": "200"})
     [log_level] = [line for line in result.stdout.splitlines() if line.strip().startswith("--log-level")]
     assert "debug" in log_level and "[info]" in log_level and "CALLROUTER_CONFIG" in result.stdout
+
+
+def test_a_refused_reload_logs_its_problems_without_a_traceback(tmp_path):
+    config = tmp_path / "company.yaml"
+    shutil.copy(EXAMPLE, config)
+    daemon = Daemon("-c", str(config), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0")
+    try:
+        daemon.wait_for(r"HTTP on 127\.0\.0\.1:(\d+)")
+        config.write_text(config.read_text(encoding="utf-8") + "employees: [\n", encoding="utf-8")
+        daemon.process.send_signal(signal.SIGHUP)
+        daemon.wait_for(r"config reload refused: .* the previous config keeps serving")
+        daemon.wait_for(r"config problem: .*not valid YAML")
+        daemon.process.send_signal(signal.SIGTERM)
+        assert daemon.process.wait(timeout=5) == 0
+        daemon.wait_for(r"stopped")
+        assert not [line for line in daemon.seen if "Traceback" in line or "failed with ConfigError" in line]
+    finally:
+        daemon.kill()
