@@ -42,9 +42,15 @@ def register(subparsers) -> None:
     parser.add_argument("--employee", metavar="LOGIN",
                         help="calls to, answered by or placed by this employee")
     parser.add_argument("--department", metavar="NAME", help="calls to this department")
-    parser.add_argument("--limit", type=int, metavar="N", help="only the newest N calls")
+    parser.add_argument("--limit", type=_positive, metavar="N", help="only the newest N calls")
     parser.add_argument("--format", choices=FORMATS, default="table", help="[table]")
     parser.set_defaults(func=run)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -140,3 +140,9 @@ def test_a_store_that_fails_mid_command_is_one_line_not_a_traceback(capsys, comp
     assert code == 1 and out == ""
     assert err == f"callrouter: cannot read the call history from {Store.for_snapshot(load(company)).describe()}: " \
                   "OperationalError: no such table: call_legs\n"
+
+
+@pytest.mark.parametrize("limit", ["0", "-5", "ten"])
+def test_a_limit_must_be_a_positive_number(capsys, company, limit):
+    code, out, err = callrouter(capsys, "history", "-c", company, "--limit", limit)
+    assert code == 2 and out == "" and f"--limit: {limit!r} is not a positive whole number" in err
