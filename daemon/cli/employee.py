@@ -23,6 +23,7 @@ from config.snapshot import Snapshot
 from daemon.cli.check import add_config_argument, load_or_exit, report
 from daemon.cli.config_edit import add_employee, next_free_extension, taken_numbers
 from daemon.cli.db import open_store_or_exit, store_error
+from daemon.cli.moments import within_range
 from daemon.cli.output import table
 from daemon.mail import MailError, Welcome, send_welcome
 from routing.absence import current_absence
@@ -309,6 +310,11 @@ def run_list(args: argparse.Namespace) -> int:
     now = args.at or dt.datetime.now(dt.timezone.utc)
     if now.tzinfo is None:
         now = now.replace(tzinfo=snapshot.company.zone)
+    try:
+        within_range(now, now.isoformat())
+    except ValueError as exc:
+        print(f"callrouter employee list: --at {exc}", file=sys.stderr)
+        return 2
     store = open_store_or_exit(snapshot)
     try:
         overrides, credentials = store.overrides(), store.all_credentials()

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from config.snapshot import Snapshot
 from daemon.cli.check import add_config_argument, load_or_exit
 from daemon.cli.db import open_store_or_exit, store_error
+from daemon.cli.moments import within_range
 from daemon.cli.output import table
 from store.calls import HistoryQuery
 from store.records import CallRecord, StepRecord
@@ -108,23 +109,21 @@ def _did_you_mean(name: str, known) -> str:
 def parse_when(text: Optional[str], zone: ZoneInfo, now: dt.datetime) -> Optional[dt.datetime]:
     """`2024-03-04`, `2024-03-04T09:30`, `2024-03-04 09:30+03:00`, or `7d` / `24h` / `30m` before `now`.
 
-    The moment is checked to exist in UTC too (the store compares in UTC): a span
-    reaching before year 1, or `0001-01-01` east of Greenwich, is refused here rather
-    than overflowing in the query.
+    A moment Python cannot compute with (a span reaching before year 1, `0001-01-01`
+    east of Greenwich) is refused here rather than overflowing in the query.
     """
     if text is None:
         return None
     span = SPAN.fullmatch(text.strip())
-    try:
-        if span:
+    if span:
+        try:
             when = now - dt.timedelta(**{SPAN_UNITS[span.group(2)]: int(span.group(1))})
-        else:
-            when = _date_time(text)
-            when = when.replace(tzinfo=zone) if when.tzinfo is None else when
-        when.astimezone(dt.timezone.utc)
-    except OverflowError:
-        raise ValueError(f"{text!r} is out of range: the earliest is 0001-01-02, the latest 9999-12-30") from None
-    return when
+        except OverflowError:
+            raise ValueError(f"{text!r} is out of range: give a span shorter than {now.year - 1} years") from None
+    else:
+        when = _date_time(text)
+        when = when.replace(tzinfo=zone) if when.tzinfo is None else when
+    return within_range(when, text)
 
 
 def _date_time(text: str) -> dt.datetime:

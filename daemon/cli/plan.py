@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from config.snapshot import Snapshot
 from daemon.cli.check import add_config_argument, load_or_exit
+from daemon.cli.moments import within_range
 from routing import expand, plan, plan_to_dict, plan_to_text
 from routing.numbers import clean
 from routing.types import Call
@@ -62,7 +63,7 @@ def parse_at(text: str, zone: dt.tzinfo) -> dt.datetime:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"--at {text!r} is not an ISO-8601 time such as 2026-12-15T10:00 or 2026-12-15T10:00+03:00") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    return within_range(moment if moment.tzinfo is not None else moment.replace(tzinfo=zone), text)
 
 
 _DIALLABLE = re.compile(r"\+?[0-9*#]+")

@@ -114,3 +114,9 @@ def test_a_time_the_clocks_repeat_says_which_of_the_two_it_used(capsys, tmp_path
     assert code == 0
     assert "2027-10-31 02:30 happens twice in Europe/Berlin" in err
     assert "planned for the first, 02:30 CEST (+02:00)" in err and "2027-10-31T02:30+01:00" in err
+
+
+@pytest.mark.parametrize("at", ["0001-01-01", "9999-12-31T23:59"])
+def test_a_moment_python_cannot_compute_with_is_a_usage_error(capsys, at):
+    code, out, err = plan(capsys, "--to", "201", "--at", at)
+    assert code == 2 and out == "" and f"{at!r} is out of range" in err

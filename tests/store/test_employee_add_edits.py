@@ -138,3 +138,8 @@ def test_a_password_typed_at_a_terminal_is_not_echoed(tmp_path):
     store = Store.for_snapshot(load(company))
     assert store.verify_password("ivan.petrov", "Typed-Secret-2024")
     store.close()
+
+
+def test_list_at_a_moment_out_of_range_is_a_usage_error(capsys, tmp_path):
+    code, out, err = callrouter(capsys, "employee", "list", "-c", company_copy(tmp_path), "--at", "0001-01-01")
+    assert code == 2 and out == "" and "out of range" in err
