@@ -178,7 +178,10 @@ _NAME = TypeAdapter(OneLine)
 
 
 def _new_login(snapshot: Snapshot, name: str, given: Optional[str]) -> str:
-    login = given or derive_login(name)
+    try:
+        login = given or derive_login(name)
+    except ValueError:
+        raise ValueError(f"cannot make a login from the name {name!r}: give one with --login") from None
     holder = snapshot.by_login.get(login)
     if holder is not None:
         raise ValueError(f"login {login!r} is already {holder.name}'s: give another with --login")

@@ -143,3 +143,12 @@ def test_a_password_typed_at_a_terminal_is_not_echoed(tmp_path):
 def test_list_at_a_moment_out_of_range_is_a_usage_error(capsys, tmp_path):
     code, out, err = callrouter(capsys, "employee", "list", "-c", company_copy(tmp_path), "--at", "0001-01-01")
     assert code == 2 and out == "" and "out of range" in err
+
+
+def test_a_name_that_gives_no_login_asks_for_login_option(capsys, tmp_path):
+    company = company_copy(tmp_path)
+    code, _, err = callrouter(capsys, "employee", "add", "-c", company, "--name", "王伟", "--no-letter")
+    assert code == 1 and "cannot make a login from the name '王伟': give one with --login" in err
+    code, _, err = callrouter(capsys, "employee", "add", "-c", company, "--name", "王伟", "--login", "wang.wei",
+                              "--no-letter")
+    assert code == 0, err
