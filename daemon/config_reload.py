@@ -5,7 +5,9 @@ swaps the reference in one assignment, so each new call sees either the old or
 the new snapshot whole, and calls in progress keep the one they started with.
 A file that does not load is refused: every problem is logged, the refusal is
 counted in `callrouter_config_reloads_total{result="error"}`, and the old
-snapshot keeps serving.
+snapshot keeps serving.  A file that loads but changes someone's SIP login (a
+rename, when the login is derived from the name) is taken, with a warning that
+says how to keep the old login (config.renames).
 
 `ConfigWatcher` reloads when the file changes.  It compares inode, size and
 mtime, so editors that write a new file and rename it over the old one are seen
