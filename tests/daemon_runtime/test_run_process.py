@@ -147,7 +147,7 @@ def test_a_refused_reload_logs_its_problems_without_a_traceback(tmp_path):
     shutil.copy(EXAMPLE, config)
     daemon = Daemon("-c", str(config), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0")
     try:
-        daemon.wait_for(r"HTTP on 127\.0\.0\.1:(\d+)")
+        daemon.wait_for(r"FreeSWITCH ESL at .* unreachable")     # serving: its signal handlers are in place
         config.write_text(config.read_text(encoding="utf-8") + "employees: [\n", encoding="utf-8")
         daemon.process.send_signal(signal.SIGHUP)
         daemon.wait_for(r"config reload refused: .* the previous config keeps serving")
