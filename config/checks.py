@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Union
 
-from config.models import (EMERGENCY_NUMBERS, Company, ConfigFile, Department, Employee, FeatureCodes,
-                           NumberTarget, Target, gateway_problem, sound_file_problem)
+from config.models import (EMERGENCY_NUMBERS, WEEKDAYS, Company, ConfigFile, Department, Employee, FeatureCodes,
+                           NumberTarget, Target, expand_day_key, gateway_problem, sound_file_problem)
 from config.problems import Finding, Loc
 
 Owner = Union[Employee, Department, None]          # whose rule a target is; None for a company number
@@ -279,4 +279,126 @@ RULES: tuple[Callable[[Sections], Iterable[Finding]], ...] = (
     caller_id_for_mobile_legs,
     gateway_is_a_name,
     sound_files_are_plain,
+)
+
+
+# --------------------------------------------------------------------------- warnings
+#
+# Rules under which the file loads but something never rings, or which routing reads
+# otherwise than they look.  They may be meant, so `callrouter check` reports them
+# without refusing the file; each says what happens instead.  How a schedule is read
+# (intervals of one day are united, an interval ending before it starts runs past
+# midnight) is routing.schedule's.
+
+LONG_NIGHT_SHIFT = 12 * 60          # minutes: a wrapping interval longer than this is likely reversed
+MINUTES_PER_DAY = 1440
+
+
+def warnings(sections: Sections) -> list[Finding]:
+    """Every warning, rule by rule (see WARNING_RULES)."""
+    return [finding for rule in WARNING_RULES for finding in rule(sections)]
+
+
+def never_rung(s: Sections) -> Iterator[Finding]:
+    for i, e in s.employees:
+        no_answer = e.reception.no_answer
+        if no_answer.after == 0:
+            yield Finding(("employees", i, "reception", "no_answer", "after"),
+                          f"after: 0 means {e.name}'s phones never ring on a direct call: "
+                          f"a direct call goes at once {_where(no_answer, e)}")
+
+
+def mobile_never_rings(s: Sections) -> Iterator[Finding]:
+    for i, e in s.employees:
+        reception = e.reception
+        after = reception.no_answer.after
+        if reception.devices == "all" and after > 0 and reception.mobile_delay >= after:
+            yield Finding(("employees", i, "reception", "mobile_delay"),
+                          f"on a direct call the mobile would join after {reception.mobile_delay} s, but after "
+                          f"{after} s the call goes {_where(reception.no_answer, e)}: the mobile rings only when "
+                          f"the office phones cannot (unregistered or busy)")
+
+
+def overlapping_shifts(s: Sections) -> Iterator[Finding]:
+    for i, e in s.employees:
+        if e.reception.schedule is not None:
+            yield from _overlaps(("employees", i, "reception", "schedule"), e.reception.schedule)
+
+
+def long_night_shifts(s: Sections) -> Iterator[Finding]:
+    for i, e in s.employees:
+        for key, intervals in (e.reception.schedule or {}).items():
+            for j, interval in enumerate(intervals):
+                length = interval.end - interval.start
+                if interval.end > MINUTES_PER_DAY and length > LONG_NIGHT_SHIFT:
+                    start, end = str(interval).split("-")
+                    yield Finding(("employees", i, "reception", "schedule", key, j),
+                                  f"{interval} ends before it starts, so it is a night shift of {_duration(length)}, "
+                                  f"from {start} until {end} the next day; if you meant {end}-{start}, write that")
+
+
+class _Placed(NamedTuple):
+    """An interval on one weekday: its minutes there, and where the file writes it."""
+    start: int
+    end: int
+    key: str
+    index: int
+    spilled: bool                    # the part after midnight of the day before's interval
+
+
+def _overlaps(loc: Loc, schedule: dict) -> Iterator[Finding]:
+    """Pairs of intervals that overlap on some weekday, each pair once with its days."""
+    days: list[list[_Placed]] = [[] for _ in WEEKDAYS]
+    for key, intervals in schedule.items():
+        for j, interval in enumerate(intervals):
+            for day in expand_day_key(key):
+                days[day].append(_Placed(interval.start, interval.end, key, j, False))
+                if interval.end > MINUTES_PER_DAY:
+                    days[(day + 1) % 7].append(_Placed(0, interval.end - MINUTES_PER_DAY, key, j, True))
+    pairs: dict[tuple, list[int]] = {}
+    for day, placed in enumerate(days):
+        placed.sort(key=lambda p: (p.start, p.end))
+        for n, first in enumerate(placed):
+            for second in placed[n + 1:]:
+                if second.start < first.end:
+                    pairs.setdefault((first, second), []).append(day)
+    for (first, second), on in pairs.items():
+        later = second if not second.spilled else first
+        earlier = first if later is second else second
+        merged = f"{_hm(min(first.start, second.start))}-{_hm(max(first.end, second.end))}"
+        yield Finding(loc + (later.key, later.index),
+                      f"{_text(schedule, later)} overlaps {_text(schedule, earlier)} "
+                      f"({earlier.key}{', its part after midnight' if earlier.spilled else ''}) on "
+                      f"{', '.join(WEEKDAYS[d] for d in on)}: the hours are counted as one shift, {merged}")
+
+
+def _text(schedule: dict, placed: _Placed) -> str:
+    return str(schedule[placed.key][placed.index])
+
+
+def _hm(minutes: int) -> str:
+    """Minutes from the start of a day as a time of day: 1440 is "24:00", 1800 "06:00" (the next day)."""
+    hours = minutes // 60 % 24 if minutes > MINUTES_PER_DAY else minutes // 60
+    return f"{hours:02d}:{minutes % 60:02d}"
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} hours" + (f" {rest} minutes" if rest else "")
+
+
+def _where(target: Target, owner: Employee) -> str:
+    """Where a rule sends the call, in words: "to voicemail 203", "to ivan.petrov" …"""
+    kind, value = target.kind, target.value
+    if kind == "hangup":
+        return "nowhere (the caller hears busy)"
+    return "to " + {"employee": f"{value}", "department": f"department {value}",
+                    "voicemail": f"voicemail {value or owner.extension}", "message": f"the message {value}"}[kind]
+
+
+WARNING_RULES: tuple[Callable[[Sections], Iterable[Finding]], ...] = (
+    never_rung,
+    mobile_never_rings,
+    overlapping_shifts,
+    long_night_shifts,
 )

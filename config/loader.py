@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from config.checks import Sections, check
+from config.checks import Sections, check, warnings
 from config.logins import assign_logins, derive_login
 from config.messages import describe
 from config.models import ConfigFile, Department, Employee, PhoneNumber, shared_values
@@ -35,7 +35,7 @@ from config.salvage import valid_parts
 from config.snapshot import Snapshot
 from config.yamltree import Document, Locator, YamlSyntaxError, parse
 
-__all__ = ["ConfigError", "Problem", "load", "load_text"]
+__all__ = ["ConfigError", "Problem", "load", "load_text", "warnings_of"]
 
 _PHONE = TypeAdapter(PhoneNumber)
 _last_entries = EntryCache()          # of the last file that loaded, reused by the next load
@@ -252,3 +252,24 @@ def _problem(finding: Finding, locator: Locator, source: str) -> Problem:
 
 def _in_file_order(problems: Sequence[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: p.line or 0)
+
+
+# --------------------------------------------------------------------------- warnings
+
+def warnings_of(snapshot: Snapshot, more: Iterable[Finding] = ()) -> list[Problem]:
+    """What `callrouter check` warns about in a file that loaded (config.checks.warnings,
+    and `more` found elsewhere), each at its line, in file order.
+
+    The file is parsed again for the lines: only `check` asks, never the daemon's load.
+    """
+    findings = warnings(Sections.of(snapshot.file)) + list(more)
+    if not findings:
+        return []
+    source = snapshot.source
+    try:
+        document = parse(_read(source, source))
+    except (ConfigError, YamlSyntaxError):          # changed since it loaded: no lines to give
+        return [Problem(source, None, "", f"warning: {finding.message}") for finding in findings]
+    locator = Locator(document.root, same_key=_same_key)
+    return _in_file_order([replace(_problem(finding, locator, source), message=f"warning: {finding.message}")
+                           for finding in findings])

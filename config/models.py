@@ -11,14 +11,17 @@ import datetime as dt
 import functools
 import ipaddress
 import re
+import unicodedata
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Annotated, Any, Iterator, Literal, Optional, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field,
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
                       ValidatorFunctionWrapHandler, WrapValidator, model_validator)
+
+from config import limits
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EMERGENCY_NUMBERS = frozenset({"01", "02", "03", "04", "101", "102", "103", "104", "112", "911", "999"})
@@ -184,6 +187,21 @@ def _mailbox(value: object) -> object:
     shown = str(value).lower() if isinstance(value, bool) else repr(value)
     raise ValueError(f"voicemail must be true (the own mailbox) or a mailbox number such as \"300\", not {shown}")
 
+
+def _one_line(value: str) -> str:
+    """Names and titles go into the SIP directory, call records, letters and log lines:
+    one line of printable text, not blank."""
+    if not value.strip():
+        raise ValueError("cannot be blank")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValueError(f"must be one line of text, without line breaks, tabs or control characters "
+                         f"(found {bad!r} at position {value.index(bad) + 1})")
+    return value
+
+
+# A name or a title: one line, at most as long as the store's column for it (config.limits).
+OneLine = Annotated[str, Field(max_length=limits.NAME), AfterValidator(_one_line)]
 
 PhoneNumber = Annotated[str, BeforeValidator(_e164)]
 TimeZoneName = Annotated[str, BeforeValidator(_zone)]
@@ -391,24 +409,24 @@ def _week_of(schedule: tuple[tuple[str, tuple[Interval, ...]], ...]) -> tuple[tu
 
 
 class Employee(Model):
-    name: str = Field(min_length=1)
+    name: OneLine
     login: Optional[Login] = None          # filled in by the loader when absent
     extension: Extension
-    position: str = ""
+    position: Annotated[str, Field(max_length=limits.NAME)] = ""
     role: Literal["admin", "department_head", "user", "restricted_user"] = "user"
     scope: Literal["department", "company"] = "department"
     can_download_history: bool = True
     can_listen_recordings: bool = True
-    email: Optional[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = None
+    email: Optional[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=limits.EMAIL)]] = None
     mobile: Optional[PhoneNumber] = None
-    department: Optional[str] = None
+    department: Optional[Annotated[str, Field(max_length=limits.NAME)]] = None
     reception: Reception = Reception()
 
 
 # --------------------------------------------------------------------------- department
 
 class Department(Model):
-    name: str = Field(min_length=1)
+    name: OneLine
     extension: Extension
     strategy: Literal["simultaneous", "sequential", "cascade", "round_robin", "longest_idle"] = "simultaneous"
     member_timeout: Annotated[int, Field(ge=1, le=3600)] = 15

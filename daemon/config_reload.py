@@ -5,7 +5,9 @@ swaps the reference in one assignment, so each new call sees either the old or
 the new snapshot whole, and calls in progress keep the one they started with.
 A file that does not load is refused: every problem is logged, the refusal is
 counted in `callrouter_config_reloads_total{result="error"}`, and the old
-snapshot keeps serving.
+snapshot keeps serving.  A file that loads but changes someone's SIP login (a
+rename, when the login is derived from the name) is taken, with a warning that
+says how to keep the old login (config.renames).
 
 `ConfigWatcher` reloads when the file changes.  It compares inode, size and
 mtime, so editors that write a new file and rename it over the old one are seen
@@ -21,6 +23,7 @@ from typing import Callable, NamedTuple, Optional
 import gevent
 from gevent.lock import BoundedSemaphore
 
+from config.renames import LoginChange, gone_logins, login_changes
 from config.snapshot import Snapshot
 from daemon import heap
 from store.loop import Loop
@@ -53,7 +56,20 @@ def _in_thread(loader: Loader, path: str) -> Snapshot:
     pool's thread still holds the GIL while it runs Python: with short turns the hub
     waits ~0.5 ms for it each time it wakes, not 5 ms."""
     with heap.short_gil_turns():
-        return gevent.get_hub().threadpool.apply(loader, (path,))
+        snapshot, error = gevent.get_hub().threadpool.apply(_outcome, (loader, path))
+    if error is not None:
+        raise error
+    return snapshot
+
+
+def _outcome(loader: Loader, path: str) -> tuple[Optional[Snapshot], Optional[Exception]]:
+    """The load's result or its error, returned rather than raised in the pool's thread:
+    gevent prints the traceback of whatever a pool task raises, and a refused file is
+    no crash (the holder logs its problems)."""
+    try:
+        return loader(path), None
+    except Exception as exc:
+        return None, exc
 
 
 def _settle_at_start() -> None:
@@ -100,8 +116,9 @@ class ConfigHolder:
         """Load the file again; True when the new snapshot now serves."""
         with self._lock, heap.full_collections_held():   # SIGHUP and the watcher may ask at once
             self.attempted = signature(self.path)
+            changes: list[LoginChange] = []
             try:
-                snapshot = self._run_loader(self._loader, self.path)
+                snapshot = self._run_loader(self._comparing_loader(changes), self.path)
             except Exception as exc:             # ConfigError, or the file vanished/unreadable
                 self._refused(exc)
                 return False
@@ -111,7 +128,21 @@ class ConfigHolder:
         self._metrics.config_reloads_total.labels(result="ok").inc()
         log.info("config reloaded from %s: %d employees, %d departments", self.path,
                  len(snapshot.by_login), len(snapshot.departments))
+        for change in changes:
+            log.warning("config: %s", change.message(self.path))
         return True
+
+    def _comparing_loader(self, changes: list[LoginChange]) -> Loader:
+        """The loader, also noting in `changes` the logins the new file changes (config.renames):
+        a rename must not silently take a login away from its phones.  Runs where the load
+        runs (the pool's thread), off the hub."""
+        before = self._snapshot
+
+        def load_and_compare(path: str) -> Snapshot:
+            snapshot = self._loader(path)
+            changes.extend(login_changes(gone_logins(before, snapshot), snapshot))
+            return snapshot
+        return load_and_compare
 
     def _refused(self, exc: Exception) -> None:
         self._metrics.config_reloads_total.labels(result="error").inc()

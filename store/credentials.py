@@ -83,7 +83,7 @@ def credential_state(credentials: Optional[Credentials], domain: str) -> str:
     return "set" if credentials.usable_for(domain) else "stale domain"
 
 
-def domain_change_warning(stale: dict[str, Credentials], domain: str) -> str:
+def domain_change_warning(stale: dict[str, Credentials], domain: str, config: Optional[str] = None) -> str:
     """What to tell the admin about passwords made for another SIP domain ("" when none):
     for `callrouter employee list`, `callrouter check` and the daemon's start."""
     if not stale:
@@ -91,4 +91,4 @@ def domain_change_warning(stale: dict[str, Credentials], domain: str) -> str:
     made_for = ", ".join(sorted({c.sip_domain for c in stale.values()}))
     return (f"the SIP passwords of {', '.join(sorted(stale))} were made for domain {made_for}, not {domain}: "
             f"their phones cannot register. The SIP hash includes the domain, so each needs a new password: "
-            f"`callrouter employee passwd LOGIN --send`")
+            f"`callrouter employee passwd LOGIN --send{f' -c {config}' if config else ''}`")

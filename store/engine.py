@@ -22,6 +22,9 @@ The SQLite file holds every employee's SIP hash (as good as the password for SIP
 digest): it is created owner-only (0600), as the spool is, and one found readable
 by others is tightened with a warning. SQLite gives its -wal and -shm files the
 database file's mode when it creates them; existing ones are tightened too.
+
+Both hide statement parameters from errors and logs (`hide_parameters`): a failed
+directory sync would otherwise print every employee's name, email and mobile.
 """
 from __future__ import annotations
 
@@ -56,7 +59,7 @@ def make_engine(url: URL, *, busy_timeout: float = 1.0, connect_timeout: int = 5
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                         connect_args=postgres_connect_args(url, connect_timeout))
+                         connect_args=postgres_connect_args(url, connect_timeout), hide_parameters=True)
 
 
 def postgres_connect_args(url: URL, connect_timeout: int) -> dict:
@@ -94,7 +97,8 @@ def secure_sqlite_file(path: str) -> None:
 def _sqlite_engine(url: URL, busy_timeout: float) -> Engine:
     # check_same_thread off: the daemon runs SQLite calls in gevent's native thread
     # pool (store/offhub.py), so a pooled connection may serve several threads in turn.
-    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

@@ -25,9 +25,8 @@ NAMING = {
 
 metadata = MetaData(naming_convention=NAMING)
 
-LOGIN = 64
-NAME = 200
-EXTENSION = 8
+# The config refuses longer values (config.limits): what `check` passes always fits.
+from config.limits import EMAIL, EXTENSION, LOGIN, NAME  # noqa: E402
 
 
 class UTCDateTime(TypeDecorator):
@@ -76,7 +75,7 @@ employees = Table(
     Column("department", String(NAME)),
     Column("role", String(20), nullable=False),
     Column("position", String(NAME), nullable=False, default=""),
-    Column("email", String(254)),
+    Column("email", String(EMAIL)),
     Column("mobile", String(20)),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", UTCDateTime, nullable=False),

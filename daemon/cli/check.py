@@ -8,9 +8,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
-from config.loader import ConfigError, load
+from config.loader import ConfigError, load, warnings_of
+from config.problems import Finding
+from config.renames import login_changes
 from config.snapshot import Snapshot
 
 CONFIG_ENV = "CALLROUTER_CONFIG"
@@ -20,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check", help="validate the config file",
         description="Validate the config file: print one summary line, or every problem "
-                    "(FILE:LINE: field: message) and exit 1.")
+                    "(FILE:LINE: field: message) and exit 1. Rules that load but under which something never "
+                    "rings (or which read otherwise than they look) are warned about on stderr, exit 0.")
     add_config_argument(parser)
     parser.set_defaults(func=run)
 
@@ -40,7 +44,55 @@ def run(args: argparse.Namespace) -> int:
         report(error, sys.stderr)
         return 1
     print(summary(snapshot))
+    for warning in warnings_of(snapshot, stored_login_changes(snapshot)):
+        print(warning, file=sys.stderr)
     return 0
+
+
+def stored_login_changes(snapshot: Snapshot) -> list[Finding]:
+    """Employees whose login the file changes while the store holds the password of the
+    old one (config.renames): a renamed employee whose login was derived from the name.
+
+    The store is only read when it exists (a SQLite file is never created here) and
+    is at this version's schema; when it cannot be read a note says so.
+    """
+    from daemon.cli.db import store_error           # the store's libraries load only when needed
+    from store.database import Store
+    from store.migrate import SchemaError
+    from store.url import is_sqlite, resolve_url
+    try:
+        url = resolve_url(snapshot.file.store.url, Path(snapshot.source).parent)
+        if is_sqlite(url) and not (url.database and Path(url.database).is_file()):
+            return []
+        store = Store.for_snapshot(snapshot, connect_timeout=3)
+    except (ValueError, OSError):                    # store.url itself: `run` and `db` say what is wrong
+        return []
+    try:
+        store.check_schema()
+        credentials = store.all_credentials()
+        gone = _stored_extensions(store, credentials.keys() - snapshot.by_login.keys())
+    except SchemaError:
+        return []
+    except Exception as exc:
+        print(f"{snapshot.source}: note: logins not compared with the store {store.describe()} "
+              f"({store_error(exc)})", file=sys.stderr)
+        return []
+    finally:
+        store.close()
+    return [change.finding(snapshot.source, stored=True) for change in login_changes(gone, snapshot)
+            if change.new not in credentials]
+
+
+def _stored_extensions(store, logins: set[str]) -> dict[str, str]:
+    """login -> extension, for logins with a password that the file no longer has, from
+    the store's copy of the directory."""
+    if not logins:
+        return {}
+    from sqlalchemy import select
+    from store.tables import employees
+    query = select(employees.c.login, employees.c.extension).where(employees.c.login.in_(sorted(logins)))
+    with store.engine.connect() as conn:
+        return {login: extension for login, extension in conn.execute(query)}
 
 
 def load_or_exit(path: str, stream: TextIO | None = None) -> Snapshot:

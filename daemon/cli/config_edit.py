@@ -7,6 +7,7 @@ same directory, then an atomic rename), so a bad edit never reaches the daemon.
 """
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import io
 import os
@@ -18,10 +19,12 @@ from typing import Optional
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from config.loader import ConfigError, load
 from config.models import EMERGENCY_NUMBERS
 from config.snapshot import Snapshot
+from config.yamltree import parse
 
 DEFAULT_INDENT = (2, 4, 2)        # mapping, sequence, offset: "  - name: …" under "employees:"
 
@@ -69,20 +72,124 @@ class PendingEdit:
 
 
 def add_employee(path: str | Path, entry: dict, login: str, department: Optional[str] = None) -> PendingEdit:
-    """Append `entry` to `employees` (and `login` to `department`'s members), validated.
+    """Insert `entry` at the end of `employees` (and `login` at the end of `department`'s
+    members), validated.
 
+    The file keeps its own bytes: a byte-order mark and CRLF line ends stay as they were.
     Raises config.loader.ConfigError, naming the problems, when the result would not load.
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    form, text = FileForm.read(path)
+    if department is not None:
+        text = _with_member(text, department, login)
+    text = with_employee(text, _entry_map(entry))
+    return _validated(path, form.encode(text))
+
+
+@dataclass(frozen=True)
+class FileForm:
+    """How the admin's file is written apart from its text: a BOM, CRLF line ends."""
+    bom: bool
+    crlf: bool
+
+    @classmethod
+    def read(cls, path: Path) -> tuple["FileForm", str]:
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
+        crlf = text.count("\r\n") * 2 > text.count("\n")          # most lines end so
+        return cls(data.startswith(codecs.BOM_UTF8), crlf), text.replace("\r\n", "\n")
+
+    def encode(self, text: str) -> bytes:
+        if self.crlf:
+            text = text.replace("\n", "\r\n")
+        return (codecs.BOM_UTF8 if self.bom else b"") + text.encode("utf-8")
+
+
+def _with_member(text: str, department: str, login: str) -> str:
     yaml = _round_trip(text)
     data = yaml.load(text)
-    _append_employee(data, text, _entry_map(entry))
-    if department is not None:
-        _add_member(data, department, login)
+    _add_member(data, department, login)
     out = io.StringIO()
     yaml.dump(data, out)
-    return _validated(path, out.getvalue())
+    return out.getvalue()
+
+
+def with_employee(text: str, entry: CommentedMap) -> str:
+    """`text` with `entry` written as the last item of its block `employees:` list.
+
+    The new lines go right after the last employee's own lines, found in the YAML
+    node tree: a comment or a commented-out section that follows the list (the
+    example file ends with one) stays after it, so uncommenting it later still
+    gives valid YAML.  A file whose list is missing, empty or in flow style
+    (`employees: [...]`) is edited by ruamel.yaml as a whole instead.
+    """
+    employees = _employees_node(text)
+    if employees is None:
+        return _appended_by_ruamel(text, entry)
+    lines = text.splitlines(keepends=True)
+    after = _last_line_of(employees.value[-1], lines, employees.value[-1].start_mark.column)
+    new = _entry_lines(text, entry)
+    if _separated_by_blank_lines(employees, lines):
+        new = "\n" + new
+    head = "".join(lines[:after + 1])
+    if not head.endswith("\n"):
+        head += "\n"
+    return head + new + "".join(lines[after + 1:])
+
+
+def _employees_node(text: str) -> Optional[SequenceNode]:
+    root = parse(text).root
+    if not isinstance(root, MappingNode):
+        return None
+    for key, value in root.value:
+        if isinstance(key, ScalarNode) and key.value == "employees":
+            if isinstance(value, SequenceNode) and value.value and not value.flow_style:
+                return value
+            return None
+    return None
+
+
+def _last_line_of(item: Node, lines: list[str], item_column: int) -> int:
+    """The 0-based index of the last line that belongs to `item`: its deepest last value,
+    then any comment lines indented into it (`    # no department` under an entry)."""
+    node = item
+    while isinstance(node, (MappingNode, SequenceNode)) and node.value and not node.flow_style:
+        node = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
+    end = node.end_mark
+    last = end.line if end.column > 0 else end.line - 1
+    while last > 0 and not lines[last].strip():          # a block scalar's end mark is past its blank lines
+        last -= 1
+    while last + 1 < len(lines):
+        following = lines[last + 1]
+        indent = len(following) - len(following.lstrip(" "))
+        if not following.lstrip(" ").startswith("#") or indent <= item_column:
+            break
+        last += 1
+    return last
+
+
+def _entry_lines(text: str, entry: CommentedMap) -> str:
+    """The entry as the file's own indentation writes an item of `employees:`."""
+    yaml = _round_trip(text)
+    out = io.StringIO()
+    yaml.dump({"employees": [entry]}, out)
+    return out.getvalue().split("\n", 1)[1]
+
+
+def _separated_by_blank_lines(employees: SequenceNode, lines: list[str]) -> bool:
+    if len(employees.value) < 2:
+        return False
+    line = employees.value[1].start_mark.line
+    return line > 0 and not lines[line - 1].strip()
+
+
+def _appended_by_ruamel(text: str, entry: CommentedMap) -> str:
+    yaml = _round_trip(text)
+    data = yaml.load(text)
+    _append_employee(data, text, entry)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
 
 
 def _round_trip(text: str) -> YAML:
@@ -161,14 +268,14 @@ def _add_member(data, department: str, login: str) -> None:
             return
 
 
-def _validated(path: Path, text: str) -> PendingEdit:
-    """Write `text` beside `path` (same directory: the rename is atomic, relative paths
+def _validated(path: Path, data: bytes) -> PendingEdit:
+    """Write `data` beside `path` (same directory: the rename is atomic, relative paths
     resolve alike) and load it; the caller commits or discards."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
     temp = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         _copy_owner_and_mode(path, temp)

@@ -24,14 +24,22 @@ def register(subparsers) -> None:
     commands = parser.add_subparsers(dest="db_command", metavar="COMMAND")
     commands.required = True
 
-    upgrade = commands.add_parser("upgrade", help="create the schema or bring it up to date")
+    upgrade = commands.add_parser(
+        "upgrade", help="create the schema or bring it up to date",
+        description="Create the store's tables, or apply the migrations the installed version brings, in place: "
+                    "records, passwords and overrides are kept. Safe to run again; says which revision the "
+                    "database was at and is at now. --sql prints the SQL instead, for a DBA to run.")
     add_config_argument(upgrade)
     upgrade.add_argument("--revision", default="head", help="target revision [head]")
     upgrade.add_argument("--sql", action="store_true",
                          help="print the SQL of a full upgrade from empty instead of running it (for a DBA)")
     upgrade.set_defaults(func=run_upgrade)
 
-    current = commands.add_parser("current", help="say which revision the database is at; exit 1 unless usable")
+    current = commands.add_parser(
+        "current", help="say which revision the database is at; exit 1 unless usable",
+        description="Print the store's schema revision and whether this version of callrouter can use it. "
+                    "Exit status 1 when it cannot (an empty database, an older schema: run `callrouter db "
+                    "upgrade`; a newer one: install the newer callrouter) or the database cannot be reached.")
     add_config_argument(current)
     current.set_defaults(func=run_current)
 
@@ -47,7 +55,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
         store.upgrade(args.revision)
         after = store.schema_revision()
     except Exception as exc:
-        print(f"callrouter: cannot upgrade {store.describe()}: {exc}", file=sys.stderr)
+        print(f"callrouter: cannot upgrade {store.describe()}: {store_error(exc)}", file=sys.stderr)
         return 1
     finally:
         store.close()
@@ -67,7 +75,7 @@ def run_current(args: argparse.Namespace) -> int:
         print(f"{store.describe()}: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:
-        print(f"callrouter: cannot read {store.describe()}: {exc}", file=sys.stderr)
+        print(f"callrouter: cannot read {store.describe()}: {store_error(exc)}", file=sys.stderr)
         return 1
     finally:
         store.close()
@@ -86,9 +94,18 @@ def open_store_or_exit(snapshot: Snapshot) -> Store:
         raise SystemExit(1) from None
     except Exception as exc:
         store.close()
-        print(f"callrouter: cannot open the store {store.describe()}: {exc}", file=sys.stderr)
+        print(f"callrouter: cannot open the store {store.describe()}: {store_error(exc)}", file=sys.stderr)
         raise SystemExit(1) from None
     return store
+
+
+def store_error(exc: BaseException) -> str:
+    """What went wrong in the store, in one line: the driver's error class and the first
+    line of its message (`StringDataRightTruncation: value too long for type character
+    varying(200)`), never the statement or its parameters, which hold other people's data."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0]}" if lines else type(cause).__name__
 
 
 def _store(snapshot: Snapshot) -> Store:

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import sys
 from typing import Optional
 
+from pydantic import TypeAdapter, ValidationError
+
 from config.loader import ConfigError
 from config.logins import derive_login
-from config.models import Employee
+from config.messages import describe
+from config.models import Employee, OneLine
 from config.snapshot import Snapshot
 from daemon.cli.check import add_config_argument, load_or_exit, report
 from daemon.cli.config_edit import add_employee, next_free_extension, taken_numbers
-from daemon.cli.db import open_store_or_exit
+from daemon.cli.db import open_store_or_exit, store_error
+from daemon.cli.moments import within_range
 from daemon.cli.output import table
 from daemon.mail import MailError, Welcome, send_welcome
 from routing.absence import current_absence
@@ -85,7 +90,12 @@ def _register_welcome(commands) -> None:
 
 
 def _register_list(commands) -> None:
-    listing = commands.add_parser("list", help="employees, their state now, overrides and passwords")
+    listing = commands.add_parser(
+        "list", help="employees, their state now, overrides and passwords",
+        description="List every employee with their extension, department and role; whether they are working, "
+                    "off hours or absent now (or --at a given time), with the config's schedule, holidays and "
+                    "absences; the overrides they set by feature code or self-service (forward to mobile, do not "
+                    "disturb); and whether they have a SIP password for the current domain.")
     add_config_argument(listing)
     listing.add_argument("--at", metavar="DATETIME", type=_datetime,
                          help="the state at this time (ISO 8601; company time zone unless an offset is given)")
@@ -94,7 +104,8 @@ def _register_list(commands) -> None:
 
 def _password_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of stdin instead of generating one")
+                        help="read the password from the first line of stdin instead of generating one "
+                             "(typed at a terminal, it is not shown)")
 
 
 # --------------------------------------------------------------------------- add
@@ -102,12 +113,14 @@ def _password_options(parser: argparse.ArgumentParser) -> None:
 def run_add(args: argparse.Namespace) -> int:
     snapshot = load_or_exit(args.config)
     try:
+        _check_name(args.name)
         login = _new_login(snapshot, args.name, args.login)
         extension = _new_extension(snapshot, args.extension)
         password = _password(args)
     except ValueError as exc:
         return _fail(str(exc))
-    entry = {"name": args.name, "login": args.login, "extension": extension, "position": args.position,
+    # The login is written even when derived: renaming the employee later must not change it.
+    entry = {"name": args.name, "login": login, "extension": extension, "position": args.position,
              "role": args.role, "email": args.email, "mobile": args.mobile, "department": args.department}
     store = open_store_or_exit(snapshot)
     try:
@@ -123,7 +136,7 @@ def run_add(args: argparse.Namespace) -> int:
     employee = snapshot.by_login[login]
     print(f"Added {employee.name} to {args.config}: login {login}, extension {employee.extension}"
           + (f", department {employee.department} (rings last in its order)" if employee.department else ""))
-    _print_password(login, password)
+    _print_password(login, password, args.password_stdin)
     if args.no_letter:
         return 0
     return _mail_new_password(snapshot, employee, password, f"callrouter employee welcome {login} -c {args.config}")
@@ -144,17 +157,31 @@ def _add(config: str, entry: dict, login: str, department: Optional[str], passwo
         store.set_password(login, password, edit.snapshot.company.domain)
     except Exception as exc:
         edit.discard()
-        raise StoreUnavailable(f"cannot store the password in {store.describe()}: {exc}") from None
+        raise StoreUnavailable(f"cannot store the password in {store.describe()}: {store_error(exc)}") from None
     snapshot = edit.commit()
     try:
         store.sync_directory(snapshot)
     except Exception as exc:          # not needed for the account: the daemon syncs on its next load
-        print(f"callrouter: note: the store's copy of the directory was not updated ({exc})", file=sys.stderr)
+        print(f"callrouter: note: the store's copy of the directory was not updated ({store_error(exc)})",
+              file=sys.stderr)
     return snapshot
 
 
+def _check_name(name: str) -> None:
+    try:
+        _NAME.validate_python(name)
+    except ValidationError as exc:
+        raise ValueError(f"--name {name!r} {describe(exc.errors()[0])}") from None
+
+
+_NAME = TypeAdapter(OneLine)
+
+
 def _new_login(snapshot: Snapshot, name: str, given: Optional[str]) -> str:
-    login = given or derive_login(name)
+    try:
+        login = given or derive_login(name)
+    except ValueError:
+        raise ValueError(f"cannot make a login from the name {name!r}: give one with --login") from None
     holder = snapshot.by_login.get(login)
     if holder is not None:
         raise ValueError(f"login {login!r} is already {holder.name}'s: give another with --login")
@@ -185,10 +212,12 @@ def run_passwd(args: argparse.Namespace) -> int:
     try:
         store.sync_directory(snapshot)
         store.set_password(employee.login, password, snapshot.company.domain)
+    except Exception as exc:
+        return _fail(f"the password was not changed: {store.describe()}: {store_error(exc)}")
     finally:
         store.close()
     print(f"New password for {employee.login}: set it in their phones and softphones; the old one no longer works.")
-    _print_password(employee.login, password)
+    _print_password(employee.login, password, args.password_stdin)
     if not args.send:
         return 0
     retry = f"callrouter employee welcome {employee.login} -c {args.config}"
@@ -216,7 +245,8 @@ def run_welcome(args: argparse.Namespace) -> int:
         store.sync_directory(snapshot)
         store.set_password(employee.login, password, snapshot.company.domain)
     except Exception as exc:
-        return _fail(f"the letter went to {employee.email} but its password could not be stored ({exc}): "
+        return _fail(f"the letter went to {employee.email} but its password could not be stored "
+                     f"({store_error(exc)}): "
                      f"it will not work; run this command again")
     finally:
         store.close()
@@ -259,13 +289,21 @@ def _letter(snapshot: Snapshot, employee: Employee, password: str) -> Welcome:
 def _password(args: argparse.Namespace) -> str:
     if not args.password_stdin:
         return generate_password()
-    password = sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin.isatty():                 # typed: the terminal must not show it
+        password = getpass.getpass("Password (not shown): ", stream=sys.stderr)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     check_password_strength(password)
     return password
 
 
-def _print_password(login: str, password: str) -> None:
-    print(f"Password of {login} (shown this once, kept only as hashes): {password}")
+def _print_password(login: str, password: str, given: bool = False) -> None:
+    """A password the admin gave on stdin is not echoed: it may be one they use elsewhere,
+    and the terminal's scrollback or a CI log would keep it."""
+    if given:
+        print(f"Password of {login} was set from stdin (not shown; kept only as hashes).")
+    else:
+        print(f"Password of {login} (shown this once, kept only as hashes): {password}")
 
 
 # --------------------------------------------------------------------------- list
@@ -275,9 +313,16 @@ def run_list(args: argparse.Namespace) -> int:
     now = args.at or dt.datetime.now(dt.timezone.utc)
     if now.tzinfo is None:
         now = now.replace(tzinfo=snapshot.company.zone)
+    try:
+        within_range(now, now.isoformat())
+    except ValueError as exc:
+        print(f"callrouter employee list: --at {exc}", file=sys.stderr)
+        return 2
     store = open_store_or_exit(snapshot)
     try:
         overrides, credentials = store.overrides(), store.all_credentials()
+    except Exception as exc:
+        return _fail(f"cannot read {store.describe()}: {store_error(exc)}")
     finally:
         store.close()
     domain = snapshot.company.domain
@@ -287,7 +332,7 @@ def run_list(args: argparse.Namespace) -> int:
         rows.append((e.extension, e.login, e.name, e.department, e.role, employee_state(snapshot, e, now),
                      found.describe() if found else "", credential_state(credentials.get(e.login), domain)))
     print(table(("EXT", "LOGIN", "NAME", "DEPARTMENT", "ROLE", "STATE", "OVERRIDES", "PASSWORD"), rows))
-    _warn_about_credentials(rows, credentials, domain)
+    _warn_about_credentials(rows, credentials, domain, args.config)
     return 0
 
 
@@ -305,15 +350,15 @@ def employee_state(snapshot: Snapshot, employee: Employee, now: dt.datetime) -> 
     return "working" if is_working(calendar, local) else "off hours"
 
 
-def _warn_about_credentials(rows, credentials: dict[str, Credentials], domain: str) -> None:
+def _warn_about_credentials(rows, credentials: dict[str, Credentials], domain: str, config: str) -> None:
     listed = {row[1] for row in rows}
     stale = {login: c for login, c in credentials.items() if login in listed and not c.usable_for(domain)}
     if stale:
-        print(f"\nWarning: {domain_change_warning(stale, domain)}.", file=sys.stderr)
+        print(f"\nWarning: {domain_change_warning(stale, domain, config)}.", file=sys.stderr)
     missing = [row[1] for row in rows if row[1] not in credentials]
     if missing:
         print(f"\nNo password yet for {', '.join(missing)} (they cannot register): "
-              f"`callrouter employee passwd LOGIN --send`.", file=sys.stderr)
+              f"`callrouter employee passwd LOGIN --send -c {config}`.", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -9,15 +9,19 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import difflib
 import json
 import re
 import sys
 from typing import Optional
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from config.snapshot import Snapshot
 from daemon.cli.check import add_config_argument, load_or_exit
-from daemon.cli.db import open_store_or_exit
+from daemon.cli.db import open_store_or_exit, store_error
+from daemon.cli.moments import within_range
 from daemon.cli.output import table
 from store.calls import HistoryQuery
 from store.records import CallRecord, StepRecord
@@ -39,9 +43,15 @@ def register(subparsers) -> None:
     parser.add_argument("--employee", metavar="LOGIN",
                         help="calls to, answered by or placed by this employee")
     parser.add_argument("--department", metavar="NAME", help="calls to this department")
-    parser.add_argument("--limit", type=int, metavar="N", help="only the newest N calls")
+    parser.add_argument("--limit", type=_positive, metavar="N", help="only the newest N calls")
     parser.add_argument("--format", choices=FORMATS, default="table", help="[table]")
     parser.set_defaults(func=run)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
     store = open_store_or_exit(snapshot)
     try:
         records = store.history(query)
+    except SQLAlchemyError as exc:
+        print(f"callrouter: cannot read the call history from {store.describe()}: {store_error(exc)}",
+              file=sys.stderr)
+        return 1
     finally:
         store.close()
     if query.newest_first:
@@ -67,27 +81,56 @@ def build_query(args: argparse.Namespace, snapshot: Snapshot, now: dt.datetime) 
     numbers: tuple[str, ...] = ()
     if args.employee is not None:
         employee = snapshot.by_login.get(args.employee)
-        numbers = (args.employee, employee.extension) if employee else (args.employee,)
+        if employee is None:
+            raise ValueError(f"no employee with the login {args.employee!r} in {snapshot.source}"
+                             + _did_you_mean(args.employee, snapshot.by_login))
+        numbers = (args.employee, employee.extension)
     if args.department is not None and args.department not in snapshot.departments:
-        raise ValueError(f"no department named {args.department!r} in {snapshot.source}")
-    return HistoryQuery(since=parse_when(args.since, snapshot.company.zone, now),
-                        until=parse_when(args.until, snapshot.company.zone, now),
+        raise ValueError(f"no department named {args.department!r} in {snapshot.source}"
+                         + _did_you_mean(args.department, snapshot.departments))
+    return HistoryQuery(since=_option_when("--since", args.since, snapshot.company.zone, now),
+                        until=_option_when("--until", args.until, snapshot.company.zone, now),
                         employee=args.employee, employee_numbers=numbers, department=args.department,
                         limit=args.limit, newest_first=args.limit is not None)
 
 
+def _option_when(option: str, text: Optional[str], zone: ZoneInfo, now: dt.datetime) -> Optional[dt.datetime]:
+    try:
+        return parse_when(text, zone, now)
+    except ValueError as exc:
+        raise ValueError(f"{option} {exc}") from None
+
+
+def _did_you_mean(name: str, known) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.7)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def parse_when(text: Optional[str], zone: ZoneInfo, now: dt.datetime) -> Optional[dt.datetime]:
-    """`2024-03-04`, `2024-03-04T09:30`, `2024-03-04 09:30+03:00`, or `7d` / `24h` / `30m` before `now`."""
+    """`2024-03-04`, `2024-03-04T09:30`, `2024-03-04 09:30+03:00`, or `7d` / `24h` / `30m` before `now`.
+
+    A moment Python cannot compute with (a span reaching before year 1, `0001-01-01`
+    east of Greenwich) is refused here rather than overflowing in the query.
+    """
     if text is None:
         return None
     span = SPAN.fullmatch(text.strip())
     if span:
-        return now - dt.timedelta(**{SPAN_UNITS[span.group(2)]: int(span.group(1))})
+        try:
+            when = now - dt.timedelta(**{SPAN_UNITS[span.group(2)]: int(span.group(1))})
+        except OverflowError:
+            raise ValueError(f"{text!r} is out of range: give a span shorter than {now.year - 1} years") from None
+    else:
+        when = _date_time(text)
+        when = when.replace(tzinfo=zone) if when.tzinfo is None else when
+    return within_range(when, text)
+
+
+def _date_time(text: str) -> dt.datetime:
     try:
-        when = dt.datetime.fromisoformat(text.strip())
+        return dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is neither a date-time (2024-03-04T09:30) nor a span (24h, 7d)") from None
-    return when.replace(tzinfo=zone) if when.tzinfo is None else when
 
 
 # --------------------------------------------------------------------------- output

@@ -13,6 +13,7 @@ import os
 import sys
 
 from config.loader import ConfigError
+from daemon.cli.check import add_config_argument
 from daemon import logs
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,9 @@ def register(subparsers) -> None:
         description="Route calls: serve FreeSWITCH's socket application, keep the inbound "
                     "ESL link, serve /metrics. SIGHUP or a change of the file reloads the "
                     "config; SIGTERM/SIGINT drain the calls in progress and exit.")
-    parser.add_argument("-c", "--config", required=True, metavar="FILE", help="the company's YAML file")
-    parser.add_argument("--log-level", default="info", choices=logs.LEVELS)
+    add_config_argument(parser)
+    parser.add_argument("--log-level", default="info", choices=logs.LEVELS, metavar="LEVEL",
+                        help=f"the least severe log lines written to stderr: {', '.join(logs.LEVELS)} [info]")
     parser.add_argument("--listen", metavar="HOST:PORT", default=os.environ.get("CALLROUTER_LISTEN"),
                         help="outbound ESL address (default: daemon.listen; env CALLROUTER_LISTEN)")
     parser.add_argument("--http", metavar="HOST:PORT", default=os.environ.get("CALLROUTER_HTTP"),

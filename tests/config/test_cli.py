@@ -84,3 +84,23 @@ def test_installed_command(broken):
     bad = subprocess.run([str(command), "check", "-c", str(broken)], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1
     assert bad.stderr.splitlines()[-1] == f"{broken}: 2 problems, not loaded"
+
+
+@pytest.mark.parametrize("command", [["employee", "list"], ["db", "upgrade"], ["db", "current"], ["run"],
+                                     ["check"], ["plan"], ["employee", "add"], ["history"]])
+def test_every_command_describes_itself_in_its_help(capsys, command, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as exit:
+        main([*command, "--help"])
+    assert exit.value.code == 0
+    paragraphs = capsys.readouterr().out.split("\n\n")
+    assert len(paragraphs) >= 3 and not paragraphs[1].startswith(("options:", "positional")), paragraphs[1]
+
+
+def test_a_name_on_two_lines_is_refused_by_check(tmp_path, capsys):
+    path = tmp_path / "company.yaml"
+    path.write_text(company_file(employees=employee('extension: 203').replace("Пётр Сидоров", '"Пётр\\nСидоров"')),
+                    encoding="utf-8")
+    assert main(["check", "-c", str(path)]) == 1
+    assert "employees[2].name: must be one line of text, without line breaks, tabs or control characters " \
+           "(found '\\n' at position 5)" in capsys.readouterr().err

@@ -121,3 +121,30 @@ def test_a_missing_file_is_waited_for(config_file, watched, polls):
     assert reloads(watched, "error") == 0 and logins(watched) == ["anna.smirnova"]
     config_file.write_text(GOOD_WITH_BORIS)
     wait_until(lambda: reloads(watched, "ok") == 1)
+
+
+def test_a_refused_reload_prints_no_traceback_only_the_problems(config_file, holder, capfd, caplog):
+    config_file.write_text("company:\n  name: Example\nemployees: [\n")
+    with caplog.at_level(logging.ERROR, logger="daemon.config_reload"):
+        assert holder.reload() is False
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "failed with ConfigError" not in err
+    assert any("the previous config keeps serving" in r.getMessage() for r in caplog.records)
+
+
+def test_a_rename_that_changes_a_login_is_not_silent(config_file, holder, caplog):
+    config_file.write_text(GOOD.replace("Anna Smirnova", "Anna Kuznetsova"))
+    with caplog.at_level(logging.WARNING, logger="daemon.config_reload"):
+        assert holder.reload() is True
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "Anna Kuznetsova (extension 201): the SIP login changes from anna.smirnova to anna.kuznetsova" in warning
+    assert "write `login: anna.smirnova` under Anna Kuznetsova" in warning
+    assert f"callrouter employee passwd anna.kuznetsova --send -c {config_file}" in warning
+
+
+def test_a_new_employee_or_a_kept_login_is_no_news(config_file, holder, caplog):
+    config_file.write_text(GOOD.replace("Anna Smirnova\n", "Anna Kuznetsova\n    login: anna.smirnova\n")
+                           + "  - name: Boris Ivanov\n    extension: 202\n")
+    with caplog.at_level(logging.WARNING, logger="daemon.config_reload"):
+        assert holder.reload() is True
+    assert [r for r in caplog.records if r.levelno == logging.WARNING] == []

@@ -117,3 +117,37 @@ def test_a_missing_config_exits_1(tmp_path):
     result = subprocess.run([sys.executable, "-m", "daemon", "run", "-c", str(tmp_path / "nope.yaml")],
                             cwd=REPO, capture_output=True, text=True, timeout=30)
     assert result.returncode == 1 and "no such file" in result.stderr
+
+
+def test_run_takes_the_config_from_CALLROUTER_CONFIG_like_every_other_command(tmp_path):
+    config = tmp_path / "broken.yaml"
+    config.write_text("company:\n  name: Example\nemployees:\n  - name: Anna\n    extension: 1\n")
+    result = subprocess.run([sys.executable, "-m", "daemon", "run"], cwd=REPO, capture_output=True, text=True,
+                            timeout=30, env={**os.environ, "CALLROUTER_CONFIG": str(config)})
+    assert result.returncode == 1
+    assert f"{config}:1: company.domain: is required" in result.stderr
+
+
+def test_run_help_explains_every_option():
+    result = subprocess.run([sys.executable, "-m", "daemon", "run", "--help"], cwd=REPO, capture_output=True,
+                            text=True, timeout=30, env={**os.environ, "COLUMNS": "200"})
+    [log_level] = [line for line in result.stdout.splitlines() if line.strip().startswith("--log-level")]
+    assert "debug" in log_level and "[info]" in log_level and "CALLROUTER_CONFIG" in result.stdout
+
+
+def test_a_refused_reload_logs_its_problems_without_a_traceback(tmp_path):
+    config = tmp_path / "company.yaml"
+    shutil.copy(EXAMPLE, config)
+    daemon = Daemon("-c", str(config), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0")
+    try:
+        daemon.wait_for(r"FreeSWITCH ESL at .* unreachable")     # serving: its signal handlers are in place
+        config.write_text(config.read_text(encoding="utf-8") + "employees: [\n", encoding="utf-8")
+        daemon.process.send_signal(signal.SIGHUP)
+        daemon.wait_for(r"config reload refused: .* the previous config keeps serving")
+        daemon.wait_for(r"config problem: .*not valid YAML")
+        daemon.process.send_signal(signal.SIGTERM)
+        assert daemon.process.wait(timeout=5) == 0
+        daemon.wait_for(r"stopped")
+        assert not [line for line in daemon.seen if "Traceback" in line or "failed with ConfigError" in line]
+    finally:
+        daemon.kill()

@@ -75,3 +75,48 @@ def test_a_broken_file_is_refused_with_its_problems(tmp_path, capsys):
         main(["plan", "-c", str(broken), "--to", "201"])
     assert exit_.value.code == 1
     assert "broken.yaml:3" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("to", ["abc", "", "  ", "20 1x"])
+def test_a_destination_that_is_neither_a_number_nor_a_login_is_a_usage_error(capsys, to):
+    code, out, err = plan(capsys, "--to", to, "--at", "2026-12-15T10:00")
+    assert code == 2 and out == ""
+    assert f"--to {to!r} is neither" in err
+
+
+@pytest.mark.parametrize("to", ["ivan.petrov", "+7 (495) 123-45-68", "*21"])
+def test_a_login_a_formatted_number_and_a_feature_code_are_destinations(capsys, to):
+    assert plan(capsys, "--to", to, "--at", "2026-12-15T10:00")[0] == 0
+
+
+def berlin_company(tmp_path) -> str:
+    text = Path(FIXTURE).read_text(encoding="utf-8").replace("timezone: Europe/Moscow", "timezone: Europe/Berlin")
+    path = tmp_path / "berlin.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_a_time_the_clocks_skip_says_which_moment_it_used(capsys, tmp_path):
+    code = main(["plan", "-c", berlin_company(tmp_path), "--to", "201", "--at", "2027-03-29T02:30"])
+    assert code == 0
+    capsys.readouterr()
+    code = main(["plan", "-c", berlin_company(tmp_path), "--to", "201", "--at", "2027-03-28T02:30"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "2027-03-28 02:30 does not exist in Europe/Berlin" in err
+    assert "planned for 03:30 CEST (+02:00)" in err
+    assert "Sun 2027-03-28 03:30 Europe/Berlin" in out.splitlines()[0]
+
+
+def test_a_time_the_clocks_repeat_says_which_of_the_two_it_used(capsys, tmp_path):
+    code = main(["plan", "-c", berlin_company(tmp_path), "--to", "201", "--at", "2027-10-31T02:30"])
+    _, err = capsys.readouterr()
+    assert code == 0
+    assert "2027-10-31 02:30 happens twice in Europe/Berlin" in err
+    assert "planned for the first, 02:30 CEST (+02:00)" in err and "2027-10-31T02:30+01:00" in err
+
+
+@pytest.mark.parametrize("at", ["0001-01-01", "9999-12-31T23:59"])
+def test_a_moment_python_cannot_compute_with_is_a_usage_error(capsys, at):
+    code, out, err = plan(capsys, "--to", "201", "--at", at)
+    assert code == 2 and out == "" and f"{at!r} is out of range" in err

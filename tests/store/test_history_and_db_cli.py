@@ -114,3 +114,35 @@ def test_db_upgrade_brings_an_old_schema_up_in_place(capsys, tmp_path, backend, 
 ])
 def test_when_is_a_span_back_from_now_or_a_time_in_the_company_zone(text, expected):
     assert parse_when(text, ZoneInfo("Europe/Moscow"), T0).isoformat() == expected
+
+
+@pytest.mark.parametrize("since", ["99999999d", "0001-01-01", "9999-12-31T23:59-05:00"])
+def test_a_time_out_of_range_is_a_usage_error_not_a_crash(capsys, company, since):
+    code, out, err = callrouter(capsys, "history", "-c", company, "--since", since)
+    assert code == 2 and out == ""
+    assert f"--since {since!r}" in err and "out of range" in err and "Traceback" not in err
+
+
+def test_an_unknown_employee_is_an_error_like_an_unknown_department(capsys, company):
+    code, out, err = callrouter(capsys, "history", "-c", company, "--employee", "ivan.petrof")
+    assert code == 2 and out == ""
+    assert "no employee with the login 'ivan.petrof'" in err and "did you mean 'ivan.petrov'?" in err
+
+
+def test_a_store_that_fails_mid_command_is_one_line_not_a_traceback(capsys, company):
+    store = Store.for_snapshot(load(company))
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE call_legs"))
+    store.close()
+
+    code, out, err = callrouter(capsys, "history", "-c", company)
+
+    assert code == 1 and out == ""
+    assert err == f"callrouter: cannot read the call history from {Store.for_snapshot(load(company)).describe()}: " \
+                  "OperationalError: no such table: call_legs\n"
+
+
+@pytest.mark.parametrize("limit", ["0", "-5", "ten"])
+def test_a_limit_must_be_a_positive_number(capsys, company, limit):
+    code, out, err = callrouter(capsys, "history", "-c", company, "--limit", limit)
+    assert code == 2 and out == "" and f"--limit: {limit!r} is not a positive whole number" in err
