@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from config.snapshot import Snapshot
-from daemon.cli.config_edit import PendingEdit, _round_trip, _validated
+from daemon.cli.config_edit import FileForm, PendingEdit, _round_trip, _validated
 
 STOCK_ESL_PASSWORD = "ClueCon"
 DIRECTORY_USER = "freeswitch"
@@ -53,7 +53,7 @@ def save(path: str | Path, values: dict[Key, str]) -> PendingEdit:
     not load.
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    form, text = FileForm.read(path)
     yaml = _round_trip(text)
     data = yaml.load(text)
     for (section, name), value in values.items():
@@ -61,7 +61,7 @@ def save(path: str | Path, values: dict[Key, str]) -> PendingEdit:
         mapping[name] = DoubleQuotedScalarString(value)
     out = io.StringIO()
     yaml.dump(data, out)
-    return _validated(path, out.getvalue())
+    return _validated(path, form.encode(out.getvalue()))
 
 
 def _section(data: CommentedMap, section: str) -> CommentedMap:
