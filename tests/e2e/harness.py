@@ -14,6 +14,8 @@
   sim seconds, so a ring's 20 s are 20 s for the daemon too.  `h.clock.set(when)` jumps.
 * The daemon's own bounds (command timeout, linger wait, ring margins) stay in real
   seconds: at scale 0.01 they are 100 times more generous than on a real switch.
+* `socket_mode` ("sync", the default, or "async") is how the simulator runs the socket
+  application and what the daemon's `daemon.socket_mode` says; a shared `sim` decides.
 
 `Harness` starts on `start()` or `with`; several can share one `sim` (two daemons, one
 switch) or one `store_url` (two daemons, one PostgreSQL).
@@ -46,6 +48,7 @@ daemon:
   linger: {linger}
   drain_timeout: {drain_timeout}
   command_timeout: 5
+  socket_mode: {socket_mode}
 freeswitch:
   host: {fs_host}
   port: {fs_port}
@@ -96,11 +99,12 @@ class Harness:
     def __init__(self, company: str, tmp_path: Path, *, now: dt.datetime, sim: Optional[FakeSwitch] = None,
                  scale: float = SCALE, seed: int = 0, store_url: Optional[str] = None, name: str = "company",
                  linger: int = 1, drain_timeout: int = 5, watch_interval: float = 3600.0,
-                 sim_options: Optional[dict] = None):
+                 sim_options: Optional[dict] = None, socket_mode: str = "sync"):
         self.tmp_path = Path(tmp_path)
         self._own_sim = sim is None
         self.sim = sim or FakeSwitch(domain=DOMAIN, password=PASSWORD, scale=scale, seed=seed,
-                                     **(sim_options or {}))
+                                     socket_mode=socket_mode, **(sim_options or {}))
+        self.socket_mode = self.sim.socket_mode
         self.clock = SimDateTime(now, self.sim.now)
         self.config_path = self.tmp_path / f"{name}.yaml"
         self._name = name
@@ -154,7 +158,7 @@ class Harness:
         host, port = self.sim.inbound_address[:2]
         return company.rstrip() + "\n" + RUNTIME_SECTIONS.format(
             fs_host=host, fs_port=port, password=self.sim.password, store_url=self._store_url,
-            spool=self.tmp_path / f"{self._name}.spool", **self._runtime)
+            spool=self.tmp_path / f"{self._name}.spool", socket_mode=self.socket_mode, **self._runtime)
 
     def write_config(self, company: str) -> None:
         """Write the company file (with the runtime sections); `reload()` applies it."""
