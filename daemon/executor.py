@@ -109,7 +109,7 @@ class PlanExecutor:
         self.bounds = bounds
         self.on_answered = on_answered
         self.plan: Optional[Plan] = None
-        self._pending: list[AsyncResult] = []       # replies not yet checked (myevents, linger)
+        self._pending: list[AsyncResult] = []       # replies not yet checked (filter, event, linger)
         self._armed = False                         # continue_on_fail / hangup_after_bridge set
         self._ringing: Optional[tuple[StepRecord, Execution]] = None   # the last bridge and its step
         self._legs: tuple[str, ...] = ()            # the last bridge's leg UUIDs (origination_uuid)

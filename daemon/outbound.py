@@ -1,4 +1,4 @@
-"""The outbound ESL server: FreeSWITCH's `socket 127.0.0.1:8084 async full` lands here.
+"""The outbound ESL server: FreeSWITCH's `socket 127.0.0.1:8084 full` lands here.
 
 One TCP connection per call, accepted by a gevent StreamServer (greenswitch's
 OutboundESLServer polls a non-blocking accept() every 100 ms, which every call's
@@ -19,7 +19,7 @@ A call to a feature code (`*78` ...) is recognised before routing
 (daemon.features): the override is handed to the injected `overrides_writer`
 and the plan is a confirmation (answer, tone, hang up) or a refusal.
 
-`myevents` is plain, not JSON: measured on the transcripts, finding the three or
+Events are plain, not JSON: measured on the transcripts, finding the three or
 four headers a call reads in a plain event takes a few microseconds, while
 `json.loads` of the same event in JSON takes ~100 µs.
 
