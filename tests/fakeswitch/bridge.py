@@ -343,15 +343,16 @@ class Bridge:
     def _push_causes(self, winner: _BLeg | None, cause: str = "NONE") -> None:
         """originate_causes gets ``<uuid>;<cause>`` per leg (NONE for the winner).
 
-        A ``user/`` leg is pushed twice: the user endpoint runs an originate of its own
-        on the same caller channel (outbound_01b, outbound_03).
+        A ``user/`` leg that answered is pushed twice: the user endpoint runs an originate of
+        its own on the same caller channel (outbound_01b, outbound_03, 07f1); one that failed
+        (NO_ANSWER, ORIGINATOR_CANCEL) only once (outbound_07b, 07c).
         """
         for index, legs in self.state.legs.items():
             if not legs:
                 continue
             b = legs[0]
             value = "NONE" if b is winner else (b.channel.hangup_cause or cause)
-            for _ in range(2 if b.target.kind == "office" else 1):
+            for _ in range(2 if b.target.kind == "office" and b is winner else 1):
                 self.ch.push("originate_causes", f"{b.channel.uuid};{value}")
 
     def _record(self, result: OriginateResult) -> None:

@@ -192,6 +192,8 @@ class OutboundSession:
             self.flow.sw.sessions.discard(self)
             self.flow.sw.bus.detach(self)
             self.outbox.close()
+            self.flow.call.socket_bytes = self.outbox.bytes      # what FreeSWITCH wrote for this call
+            self.flow.call.socket_events = self.events
         self.flow.on_socket_closed()
 
     def _serve(self) -> None:
