@@ -31,6 +31,8 @@ import gevent.socket
 from prometheus_client import CollectorRegistry
 
 from daemon.app import App
+from daemon.executor import CallBounds
+from daemon.outbound import OutboundServer
 from store.calls import HistoryQuery
 from store.records import CallRecord
 from tests.fakeswitch import FakeSwitch, SimCall
@@ -47,7 +49,7 @@ daemon:
   http: 127.0.0.1:0
   linger: {linger}
   drain_timeout: {drain_timeout}
-  command_timeout: 5
+  command_timeout: {command_timeout}
   socket_mode: {socket_mode}
 freeswitch:
   host: {fs_host}
@@ -99,7 +101,8 @@ class Harness:
     def __init__(self, company: str, tmp_path: Path, *, now: dt.datetime, sim: Optional[FakeSwitch] = None,
                  scale: float = SCALE, seed: int = 0, store_url: Optional[str] = None, name: str = "company",
                  linger: int = 1, drain_timeout: int = 5, watch_interval: float = 3600.0,
-                 sim_options: Optional[dict] = None, socket_mode: str = "sync"):
+                 sim_options: Optional[dict] = None, socket_mode: str = "sync",
+                 command_timeout: float = 5, bounds: Optional[CallBounds] = None):
         self.tmp_path = Path(tmp_path)
         self._own_sim = sim is None
         self.sim = sim or FakeSwitch(domain=DOMAIN, password=PASSWORD, scale=scale, seed=seed,
@@ -109,7 +112,8 @@ class Harness:
         self.config_path = self.tmp_path / f"{name}.yaml"
         self._name = name
         self._store_url = store_url or f"sqlite:///{self.tmp_path / (name + '.sqlite3')}"
-        self._runtime = {"linger": linger, "drain_timeout": drain_timeout}
+        self._runtime = {"linger": linger, "drain_timeout": drain_timeout, "command_timeout": command_timeout}
+        self._bounds = bounds
         self._watch_interval = watch_interval
         self.registry = CollectorRegistry()
         self.app: Optional[App] = None
@@ -124,11 +128,18 @@ class Harness:
         self.write_config(self._company)
         self.app = App(str(self.config_path), now=self.clock, registry=self.registry,
                        listen="127.0.0.1:0", http="127.0.0.1:0", notify=lambda state: None,
-                       watch_interval=self._watch_interval)
+                       watch_interval=self._watch_interval, **self._outbound_factory())
         self.app.start()
         if wait_ready:
             self.wait_ready()
         return self
+
+    def _outbound_factory(self) -> dict:
+        """`bounds`: the daemon's own bounds on a call, when a test needs them to run out."""
+        if self._bounds is None:
+            return {}
+        bounds = self._bounds
+        return {"outbound_factory": lambda listen, **kwargs: OutboundServer(listen, bounds=bounds, **kwargs)}
 
     def stop(self) -> None:
         """Stop the daemon (draining calls in progress), then the simulator if it is ours."""
