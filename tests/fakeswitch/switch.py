@@ -15,6 +15,7 @@ between runs needs.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import uuid as uuidlib
 from collections import deque
@@ -67,7 +68,7 @@ class FakeSwitch:
                  hostname: str = "fakeswitch", quirks: Quirks | None = None,
                  fallback_dial: str | None = None, keep_traffic: bool = True,
                  strict_directory: bool = False, clock: SimClock | None = None,
-                 socket_mode: str = "async") -> None:
+                 socket_mode: str | None = None) -> None:
         self.domain = domain
         self.password = password
         self.clock = clock or SimClock(scale, epoch)
@@ -86,8 +87,9 @@ class FakeSwitch:
         #: the bench turns it off to keep memory flat over thousands of calls.
         self.keep_traffic = keep_traffic
         #: How the dialplan's socket application runs: "async" (``socket ADDR async full``) or
-        #: "sync" (``socket ADDR full``); place_call can choose per call.
-        self.socket_mode = socket_mode
+        #: "sync" (``socket ADDR full``); place_call can choose per call.  Unset, it is
+        #: $FAKESWITCH_SOCKET_MODE or "async": the bench's simulator processes take it from there.
+        self.socket_mode = socket_mode or os.environ.get("FAKESWITCH_SOCKET_MODE") or "async"
         self._flows: dict[str, CallFlow] = {}
         #: Ringing or talking B legs by UUID, for ``uuid_kill`` (bridge.Bridge registers them).
         self.b_legs: dict[str, object] = {}
