@@ -47,7 +47,9 @@ class Call(SwitchEnd):
         assert call.command() == "connect"
         call.send(connect)
         assert call.command().startswith("filter Unique-ID ")
-        assert call.command() == "event plain CHANNEL_EXECUTE_COMPLETE CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE"
+        sync = b"Socket-Mode: static" in connect
+        assert call.command() == ("event plain CHANNEL_EXECUTE_COMPLETE" if sync else
+                                  "event plain CHANNEL_EXECUTE_COMPLETE CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE")
         assert call.command().startswith("linger ")
         call.send(reply("+OK filter added.") + reply("+OK event listener enabled plain")
                   + reply("+OK will linger"))
@@ -58,6 +60,13 @@ class Call(SwitchEnd):
         verb, headers = parse_command(self.command())
         assert (verb, headers.get("execute-app-name")) == ("sendmsg", name), self.received[-1]
         self.send(reply())
+        return headers
+
+    def app_unanswered(self, name: str) -> dict[str, str]:
+        """Expect a `sendmsg` executing `name` and leave it running (a sync socket replies
+        when the application is over); its headers."""
+        verb, headers = parse_command(self.command())
+        assert (verb, headers.get("execute-app-name")) == ("sendmsg", name), self.received[-1]
         return headers
 
     def complete(self, app: dict[str, str], disposition: str = "", dialstatus: str = "") -> None:
