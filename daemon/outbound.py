@@ -139,6 +139,22 @@ def resumer(ctx: CallContext, snapshot: Snapshot, uuid: str) -> Callable[[object
     return resume
 
 
+_mode_mismatch_logged = False
+
+
+def _check_mode(sync: bool, configured: str, uuid: str) -> None:
+    """Say once when FreeSWITCH runs the other socket mode than `daemon.socket_mode`: the
+    call follows what FreeSWITCH runs, but the dialplan's `socket_resume` may be wrong for it
+    (sync with it strands a caller handed back, async without it parks them)."""
+    global _mode_mismatch_logged
+    running = "sync" if sync else "async"
+    if running != configured and not _mode_mismatch_logged:
+        _mode_mismatch_logged = True
+        log.warning("FreeSWITCH runs the %s socket mode but daemon.socket_mode is %s: regenerate the dialplan "
+                    "with `callrouter deploy freeswitch` (or fix the setting)", running, configured,
+                    extra={"uuid": uuid or "-"})
+
+
 class CallHandler:
     """One call, from the accepted socket to its record; runs in the connection's greenlet."""
 
@@ -154,6 +170,7 @@ class CallHandler:
         stage = "connect"
         try:
             call = self.call = call_from_channel(self.session.connect())
+            _check_mode(self.session.sync, self.ctx.settings.socket_mode, call.uuid)
             self.state = CallState.begin(call, self.ctx.now())
             pending = self.session.submit(*commands.subscribe(call.uuid, self.session.sync),
                                           commands.linger(self.ctx.settings.linger))

@@ -96,3 +96,15 @@ def test_freeswitch_writes_only_what_the_daemon_reads(make_harness, mode, most_e
     assert call.answered_by == "a.volkov"
     assert call.socket_events <= most_events and call.socket_bytes <= most_bytes, (call.socket_events,
                                                                                    call.socket_bytes)
+
+
+def test_the_callers_hangup_is_not_held_for_the_linger_time(make_harness):
+    """On a sync socket the caller's channel stays inside the socket application while the
+    socket is open, so FreeSWITCH sends the caller's BYE only when it closes (README: "Seen
+    with a full daemon"): the daemon closes as soon as the channel is down, not `linger`
+    (here 1 real s = 100 sim s) later."""
+    h = make_harness(linger=1)
+    h.employee("a.volkov", answer_after=1)
+    call = h.call("211", talk_time=5)             # the callee hangs up; hangup_after_bridge ends the caller
+    (bridge,) = call.bridges
+    assert call.ended_at - bridge.ended_at < 5     # sim seconds: a linger wait would be 100
