@@ -199,7 +199,7 @@ def test_closing_a_sync_socket_while_the_bridge_rings(socket_resume):
         else:
             assert call.wait(sim.clock.real(8) + 2)
             assert call.fell_back and [b.dial_string for b in call.bridges][1] == "user/1001@127.0.0.1"
-            assert call.bridges[1].started_at - call.bridges[0].started_at == pytest.approx(10, abs=1)
+            assert 10 <= call.bridges[1].started_at - call.bridges[0].started_at < 14    # at the leg timeout
     finally:
         daemon.stop()
         sim.stop()
