@@ -8,6 +8,7 @@ make FreeSWITCH write only what it reads.
 """
 from __future__ import annotations
 
+import gevent
 import pytest
 
 from daemon.executor import CallBounds
@@ -108,3 +109,22 @@ def test_the_callers_hangup_is_not_held_for_the_linger_time(make_harness):
     call = h.call("211", talk_time=5)             # the callee hangs up; hangup_after_bridge ends the caller
     (bridge,) = call.bridges
     assert call.ended_at - bridge.ended_at < 50    # sim seconds (0.5 real s): a linger wait would be 100+
+
+
+class Crash(BaseException):
+    """Not an Exception: the call's greenlet dies without handing anything back, its socket
+    closed by the kernel, as when the daemon is killed."""
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_daemon_dying_while_a_call_rings_strands_no_one(make_harness, mode):
+    """Nothing can end the legs: they ring to the step's end, then the dialplan goes on."""
+    h = make_harness(socket_mode=mode, sim_options=FALLBACK)
+    h.employee("s.kuznetsov", answer_after=1)
+    call = h.place("211")
+    wait_until(lambda: h.sim.b_legs, what="the call to ring")
+    gevent.killall(list(h.app.outbound._calls), exception=Crash)
+    assert call.wait(5)
+    first, fallback = call.bridges
+    assert first.ended_at - first.started_at >= 120            # rang to its own timeout
+    assert fallback.started_at >= first.ended_at and call.fell_back and call.answered_by == "s.kuznetsov"
