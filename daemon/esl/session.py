@@ -77,7 +77,8 @@ PLAIN_EVENT = "text/event-plain"
 # The connect reply's Socket-Mode: `static` for `socket ADDR full`, `async` for `... async full`.
 SOCKET_MODES = {"static": True, "async": False}
 EXECUTE_COMPLETE = "CHANNEL_EXECUTE_COMPLETE"
-# What the session itself reads of `myevents`: a third of a call's ~17 events.
+# What the session itself reads (the daemon subscribes to no more; a client that asks for
+# `myevents` gets the others dropped before they are decoded).
 CALL_EVENTS = frozenset(name.encode("ascii") for name in ChannelState.EVENT_NAMES | {EXECUTE_COMPLETE})
 
 
