@@ -14,6 +14,7 @@ from __future__ import annotations
 import gevent
 import pytest
 
+from tests.e2e.harness import wait_until
 from tests.fakeswitch import FakeSwitch
 
 from .rawpeer import DaemonStub, RawPeer
@@ -90,6 +91,13 @@ def test_a_sync_session_answers_as_freeswitch_did(name):
         assert "CHANNEL_HANGUP_COMPLETE" not in names and "CHANNEL_STATE" not in names
         result.peer.close()
         assert call.wait(2)
+        # what the simulator counts as written is what the client received
+        wait_until(lambda: call.socket_bytes, what="the session to close")
+        assert call.socket_bytes == len(result.peer.received)
+        assert call.socket_events == sum(1 for m in result.got if m.content_type == "text/event-plain")
+        # and close to what FreeSWITCH wrote for the same call (its events carry more variables)
+        written = sum(len(m.raw) for m in result.want)
+        assert 0.75 * written <= call.socket_bytes <= 1.05 * written, (call.socket_bytes, written)
     finally:
         daemon.stop()
         sim.stop()
