@@ -15,7 +15,8 @@ import gevent
 import pytest
 
 from tests.e2e.harness import wait_until
-from tests.fakeswitch import FakeSwitch
+from tests.fakeswitch import FakeSwitch, Quirks
+from tests.fakeswitch.session import NOTICE_AFTER_HANGUP, REPLY_FIRST
 
 from .rawpeer import DaemonStub, RawPeer
 from .replay import replay
@@ -234,6 +235,25 @@ def test_the_connect_reply_says_static_and_events_before_it_never_come():
         assert peer.read().event_name == "CHANNEL_HANGUP"
         assert peer.read().get("Content-Disposition") == "disconnect"        # no linger: goodbye
         peer.close()
+        assert call.wait(2)
+    finally:
+        daemon.stop()
+        sim.stop()
+
+
+def test_an_async_session_with_the_reduced_subscription_answers_as_freeswitch_did():
+    """07g: the call of 07a over `socket … async full`, `event plain` of two types + filter."""
+    name = "outbound_07g_async_event_plain_and_filter_reduced_subscription"
+    sim = sync_setup(quirks=Quirks(REPLY_FIRST, NOTICE_AFTER_HANGUP))
+    daemon = DaemonStub()
+    call = place(sim, daemon, socket_mode="async", socket_resume=False)
+    caller_hangs_up_after_answers(call)
+    original = transcript_uuid(name)
+    try:
+        result = replay(name, {"outbound": daemon.accept},
+                        rewrite=lambda data: data.replace(original, call.uuid.encode()))["outbound"]
+        assert_same_structure(result.got, result.want)
+        result.peer.close()
         assert call.wait(2)
     finally:
         daemon.stop()
