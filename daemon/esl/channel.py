@@ -80,6 +80,8 @@ class ChannelState:
                 self.bridged.set(Bridge.from_event(event))
             if event.get("Answer-State") == "hangup":
                 self._hung_up(event)
+                if self.sync:           # the last of the flush: nothing more will come (a notice at most)
+                    self.finished.set()
         elif name == "CHANNEL_HANGUP":
             self._hung_up(event)
         elif name == "CHANNEL_HANGUP_COMPLETE":

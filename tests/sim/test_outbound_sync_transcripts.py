@@ -1,4 +1,4 @@
-"""The synchronous outbound socket against the reference transcripts (outbound_07a … 07f2).
+"""The synchronous outbound socket against the reference transcripts (outbound_07a … 07g).
 
 The capture's setup (README, "Synchronous outbound mode"): user 1001 calls 9910, routed to
 `socket 127.0.0.1:8094 full`; 1010 answers 2 s after its INVITE, 1011 rings and never
