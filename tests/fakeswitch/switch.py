@@ -7,6 +7,9 @@
     assert call.wait(timeout=2)
     assert call.answered_by == "ivan.petrov"
 
+``socket_mode="sync"`` runs the dialplan's socket application as ``socket ADDR full`` (the
+project's default, see session.py), ``"async"`` as ``socket ADDR async full``.
+
 Everything runs in gevent greenlets of the calling process; time is the scaled sim clock.
 Randomness (which of FreeSWITCH's observed orderings a call shows, ring-timer phases) comes
 from ``seed``, so a test run is repeatable; channel UUIDs are random, as a store shared
