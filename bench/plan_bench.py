@@ -47,8 +47,8 @@ from config.loader import load_text  # noqa: E402
 from config.snapshot import Snapshot  # noqa: E402
 from daemon.heap import COMPACT_INTERVAL, compact  # noqa: E402
 from routing import plan, prepare, resume  # noqa: E402
-from routing.index import index_for  # noqa: E402
-from routing.live import LiveMasks  # noqa: E402
+from routing.fast.index import index_for  # noqa: E402
+from routing.fast.live import LiveMasks  # noqa: E402
 from routing.types import Call, Plan  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Moscow")

@@ -47,7 +47,7 @@ from daemon.features import KIND as FEATURE_KIND
 from daemon.features import LOG_ONLY, FeatureRequest, OverridesWriter, feature_plan, recognise
 from daemon.metrics import Metrics
 from routing import kind_of
-from routing.live import LiveMasks
+from routing.fast.live import LiveMasks
 from routing.types import (ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Overrides, Plan, Presence,
                            Rotation)
 from store.records import DiscardRecords, RecordSink

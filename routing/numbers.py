@@ -2,13 +2,16 @@
 
 A DID is stored in E.164 ("+74951234567").  Callers and carriers present it as
 "84951234567", "74951234567", "+7 (495) 123-45-67", "4951234567", "0074951234567"…
-Parsing each call with phonenumbers costs ~30 µs, a good part of the routing budget,
-so every form phonenumbers (region RU) would normalise to a DID is listed once per
-snapshot and a call only strips the punctuation and looks the digits up.
+The provider's help page says: a company number reaches its employee or department
+however it is dialled: +7, 7 or 8 in front, with or without the area code's
+parentheses, spaces and dashes.
+
+A number dialled is the company number when its cleaned form is one of the forms
+phonenumbers (region RU) reads as that number (`dialled_forms`).  Parsing each call
+with phonenumbers costs ~30 µs, so the speed layer lists every form once per
+snapshot (routing.fast.index) and a call only looks the cleaned digits up.
 """
 from __future__ import annotations
-
-from functools import lru_cache
 
 import phonenumbers
 
@@ -26,10 +29,8 @@ def clean(dialled: str) -> str:
     return dialled.translate(_PUNCTUATION)
 
 
-@lru_cache(maxsize=16384)
 def dialled_forms(e164: str, region: str = DEFAULT_REGION) -> frozenset[str]:
-    """Every cleaned form of `e164` that phonenumbers would read as that number in `region`
-    (kept: a reload lists the same company numbers again)."""
+    """Every cleaned form of `e164` that phonenumbers would read as that number in `region`."""
     number = phonenumbers.parse(e164, None)
     digits = e164.lstrip("+")
     forms = {e164, digits}

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import routing.index
 from config.snapshot import Snapshot
-from routing.clock import Clock, WorkingHours
-from routing.index import index_for
-from routing.legs import BRIDGES_PER_DEPARTMENT, LegCache
-from routing.localtime import ZoneOffsets, utc_seconds
+from routing.fast.clock import Clock, WorkingHours
+from routing.fast.index import INDEXES, index_for
+from routing.fast.legs import BRIDGES_PER_DEPARTMENT, LegCache
+from routing.fast.localtime import ZoneOffsets, utc_seconds
 from routing.schedule import WorkCalendar
 from tests.routing.builders import (BERLIN, TUESDAY_10, Devices, Switches, Turns, at, call, company, department,
                                     employee, path, rung)
@@ -39,7 +38,7 @@ def fresh(snapshot: Snapshot) -> Snapshot:
     """The same file as a new snapshot, with a routing index built from nothing
     (not from the latest index, as a reload's is)."""
     new = Snapshot.build(snapshot.file)
-    routing.index._latest = None
+    INDEXES.forget_latest()
     index_for(new)
     return new
 
@@ -273,8 +272,8 @@ def test_kept_bridges_and_legs_are_bounded():
         for away in range(8):
             plan = call(snapshot, "500", rotation=Turns(start), presence=Devices(busy={f"m{away}"}))
             assert f"m{away}" not in {leg.login for leg in plan.steps[0].legs}
-    group = index_for(snapshot).groups["D"]
-    assert 0 < len(group.bridges) <= BRIDGES_PER_DEPARTMENT
+    index = index_for(snapshot)
+    assert 0 < len(index.legs._bridges[index.groups["D"]]) <= BRIDGES_PER_DEPARTMENT
     cache = LegCache(limit=16)
     person = index_for(snapshot).people["m0"]
     for end in range(1, 100):

@@ -4,7 +4,8 @@ import datetime as dt
 import pytest
 
 from routing import kind_of
-from routing.department import idle_order, members_needed, round_robin, windows
+from routing.fast.index import members_needed
+from routing.strategies import idle_order, round_robin, windows
 from tests.routing.builders import (MSK, Devices, Switches, Turns, at, call, company, department, employee, path,
                                     rung)
 
