@@ -83,7 +83,8 @@ def kind_of(destination: str, snapshot: Snapshot) -> str:
     of the snapshot when it has one (the daemon's), else by the plain rules."""
     index = INDEXES.get(snapshot)
     if index is None:
-        return walk.kind_of(destination, snapshot)
+        entity, _ = walk.resolve(snapshot, destination)
+        return "unknown" if entity is None else walk.plan_kind(entity)
     found = index.resolve(destination)
     if found is None:
         return "unknown"

@@ -67,19 +67,13 @@ def resolve(snapshot: Snapshot, dialled: str) -> tuple[Optional[Entity], Optiona
     return None, None
 
 
-def kind_of(destination: str, snapshot: Snapshot) -> str:
-    """What a dialled number reaches, as `Plan.kind` names it (employee, department,
-    unknown): for a call that ends before it is routed."""
-    entity, _ = resolve(snapshot, destination)
-    return "unknown" if entity is None else kind_of_entity(entity)
-
-
 def is_employee(snapshot: Snapshot, caller: str) -> bool:
     """Whether a caller ID is one of the company's employees: an extension or a login."""
     return caller in snapshot.by_login or caller in snapshot.by_extension
 
 
-def kind_of_entity(entity: Entity) -> str:
+def plan_kind(entity: Entity) -> str:
+    """`Plan.kind` of a plan that reaches `entity`."""
     return "department" if isinstance(entity, Department) else "employee"
 
 
@@ -106,7 +100,7 @@ def plan(call: Call, snapshot: Snapshot, now: dt.datetime, presence: Presence, r
         return Plan("unknown_number", "", UNKNOWN_NUMBER, "unknown", internal)
     walk = Walk(snapshot, now, call.caller, internal, did, presence, rotation, overrides, ref_of(entity))
     reason = walk.reach(entity, "department" if isinstance(entity, Department) else "direct")
-    return Plan(reason, ref_of(entity), tuple(walk.steps), kind_of_entity(entity), internal, walk.then)
+    return Plan(reason, ref_of(entity), tuple(walk.steps), plan_kind(entity), internal, walk.then)
 
 
 def resume(then: Continuation, snapshot: Snapshot, now: dt.datetime, presence: Presence, rotation: Rotation,
@@ -117,7 +111,7 @@ def resume(then: Continuation, snapshot: Snapshot, now: dt.datetime, presence: P
     walk.hops = then.hops
     entity = entity_of(snapshot, then.to)
     reason = walk.reach(entity, then.reason)
-    return Plan(reason, then.to, tuple(walk.steps), kind_of_entity(entity), then.internal, walk.then)
+    return Plan(reason, then.to, tuple(walk.steps), plan_kind(entity), then.internal, walk.then)
 
 
 class Walk:
