@@ -20,6 +20,7 @@ kept, keyed by them, stays warm.
 from __future__ import annotations
 
 import weakref
+from types import MappingProxyType
 from typing import Mapping, Optional
 from zoneinfo import ZoneInfo
 
@@ -213,7 +214,7 @@ def _group(d: Department, people: Mapping[str, Person]) -> Group:
         logins=tuple(m.login for m in members),
         needed=members_needed(d.strategy, len(members), d.member_timeout, d.timeout),
         windows=tuple(windows(d.strategy, len(members), d.member_timeout, d.timeout)), source=d,
-        bits=bits, login_set=frozenset(bits), setup_masks=tuple(setup_masks), clock_masks=tuple(by_clock.items()),
+        bits=MappingProxyType(bits), login_set=frozenset(bits), setup_masks=tuple(setup_masks), clock_masks=tuple(by_clock.items()),
         absentees=tuple((1 << i, m.absences, m.zone) for i, m in enumerate(members) if m.absences))
 
 
