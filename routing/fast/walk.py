@@ -2,31 +2,13 @@
 company within the budget.  tests/routing/test_fast_layer.py checks that it plans
 exactly as routing.walk does, over random companies, times and live states.
 
-A `Walk` is the memory of one plan being built: the steps so far, who has been
-reached (people by login, departments by name) and how many forwards were
-taken.  Each person reached is handled by their own rules, in this order:
+A `Walk` is the memory of one plan being built, as routing.walk's is; the rules it
+applies are those of routing.reception (a person called directly), routing.skipping
+and routing.strategies (a department), routing.targets (where the call goes next),
+routing.devices and routing.callerid (the legs): this module only says how they are
+applied fast.
 
-1. absence covering today (their zone): the announcement, then the absence's target;
-2. off hours by their own schedule: the `off_hours` target;
-3. DND (`*78`): straight to the `no_answer` target;
-4. devices (`*21` forward to mobile, presence): ring, then the `no_answer` target;
-   with nothing to ring, the `no_answer` target at once (reason `unregistered`).
-
-A forward to an employee or department is a hop.  Reaching someone already reached
-(a loop), or a hop beyond `company.max_forwards`, ends the call in the voicemail of
-whoever was originally called.  Department members who are rung count as reached.
-Inside a department a member's own no-answer forwarding is not followed: the
-department's target is.
-
-A hop taken after something has rung is decided when the call gets there (if nobody
-answered): the walk stops and leaves a `Continuation` (`Plan.then`), which
-routing.resume takes up with the time and the live state of that moment.  The next
-person or department is then rung by who is available, on a call, working or absent
-20 or 60 seconds later, not when the call came in; and a call that is answered (most
-are) never pays for the rest of its chain.  So each plan rings one person or one
-department at most.
-
-This is the hot path of `plan()` (budget: 50 µs at p99 for 20-member departments),
+This is the daemon's hot path (budget: 100 µs at p99 for 20-member departments),
 hence:
 - `now` is read once, as whole UTC seconds; whether a clock (zone + schedule) works
   is kept per UTC hour for all calls (routing.fast.clock), a zone's local day per call;
@@ -44,7 +26,7 @@ from typing import Optional, Union
 from zoneinfo import ZoneInfo
 
 from config.models import Absence
-from routing import dialstring
+from routing import dialstring, reception
 from routing.callerid import call_variables, mobile_leg_variables, own_number
 from routing.fast.clock import Clock, WorkingHours
 from routing.fast.entries import Entity, Group, Person, Route, absence_on, route_of
@@ -52,7 +34,7 @@ from routing.fast.index import RoutingIndex
 from routing.fast.legs import Fragment, Ring
 from routing.fast.live import LiveMasks, masks_of
 from routing.fast.localtime import SECONDS_PER_HOUR
-from routing.fast.turns import FORWARDED_TURN, UNREGISTERED_TURN, VARIANTS, turn_for
+from routing.fast.turns import FORWARDED_TURN, UNREGISTERED_TURN, VARIANTS, turn_devices, turn_for
 from routing.strategies import idle_order, round_robin
 from routing.targets import final_step
 from routing.types import Continuation, Overrides, Presence, Rotation, Step
@@ -102,31 +84,29 @@ class Walk:
         return self.person(entity, reason)
 
     def person(self, p: Person, reason: str) -> str:
+        """routing.reception's order, with the devices as a turn variant (routing.fast.turns)."""
         self.visited.add(p.login)
-        if p.absences:
-            absence = self._absence(p)
-            if absence is not None:
-                if absence.announce:
-                    self.steps.append(Step(action="announce", file=absence.announce, reason="absent",
-                                           target=p.ref))
-                self.follow(route_of(absence.forward), p, "absent")
-                return "absent"
-        if not self._working(p.clock):
-            self.follow(p.off_hours, p, "off_hours")
-            return "off_hours"
-        if self.overrides.dnd(p.login):
-            self.follow(p.no_answer, p, "dnd")
-            return "dnd"
+        absence = self._absence(p) if p.absences else None
         variant = turn_for(p, self.presence, self.overrides)
-        if variant is None:
-            self.follow(p.no_answer, p, "unregistered")
-            return "unregistered"
-        forwarded = variant == FORWARDED_TURN
-        if p.no_answer_after > 0:
-            legs = self.index.legs.fragment(p, variant, 0, p.no_answer_after, self._mobile_extra())
-            self.steps.append(self._ring_step(legs, "forward_to_mobile" if forwarded else reason, p.ref))
-        self.follow(p.no_answer, p, "no_answer")
-        return "forward_to_mobile" if forwarded else "working"
+        devices = turn_devices(p, variant) if variant is not None else ()
+        state = reception.direct_call(absent=absence is not None, working=self._working(p.clock),
+                                      dnd=self.overrides.dnd(p.login), devices=devices,
+                                      forwarded_to_mobile=variant == FORWARDED_TURN)
+        if state == reception.ABSENT:
+            if absence.announce:
+                self.steps.append(Step(action="announce", file=absence.announce, reason="absent", target=p.ref))
+            self.follow(route_of(absence.forward), p, "absent")
+        elif state == reception.OFF_HOURS:
+            self.follow(p.off_hours, p, "off_hours")
+        elif state in (reception.DND, reception.UNREGISTERED):
+            self.follow(p.no_answer, p, state)
+        else:
+            if p.no_answer_after > 0:
+                legs = self.index.legs.fragment(p, variant, 0, p.no_answer_after, self._mobile_extra())
+                self.steps.append(self._ring_step(legs, state if state == reception.FORWARD_TO_MOBILE else reason,
+                                                  p.ref))
+            self.follow(p.no_answer, p, "no_answer")
+        return state
 
     def department(self, g: Group, reason: str) -> str:
         self.departments.add(g.name)
