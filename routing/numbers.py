@@ -13,6 +13,8 @@ snapshot (routing.fast.index) and a call only looks the cleaned digits up.
 """
 from __future__ import annotations
 
+from typing import Iterable, Optional
+
 import phonenumbers
 
 DEFAULT_REGION = "RU"
@@ -51,3 +53,16 @@ def _reads_as(form: str, e164: str, region: str) -> bool:
     except phonenumbers.NumberParseException:
         return False
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == e164
+
+
+def company_number(dialled: str, numbers: Iterable[str], region: str = DEFAULT_REGION) -> Optional[str]:
+    """The company number (E.164, one of `numbers`) that `dialled` is, or None.
+
+    A form reads as one number only, so it is enough to read the dialled string
+    once and check that its cleaned form is one of that number's dialled forms."""
+    cleaned = clean(dialled)
+    try:
+        e164 = phonenumbers.format_number(phonenumbers.parse(cleaned, region), phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        return None
+    return e164 if e164 in numbers and cleaned in dialled_forms(e164, region) else None

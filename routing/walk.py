@@ -32,7 +32,7 @@ from routing import dialstring, reception, targets
 from routing.absence import absence_now
 from routing.callerid import call_variables, mobile_leg_variables, own_number
 from routing.devices import MOBILE, OFFICE, Devices, devices_to_ring, timings
-from routing.numbers import clean, dialled_forms
+from routing.numbers import company_number
 from routing.schedule import WorkCalendar, working_now
 from routing.skipping import skip_reason
 from routing.strategies import ring_order, turns
@@ -52,19 +52,19 @@ UNKNOWN_NUMBER = (Step(action="hangup", cause="UNALLOCATED_NUMBER", reason="unkn
 def resolve(snapshot: Snapshot, dialled: str) -> tuple[Optional[Entity], Optional[str]]:
     """What a dialled number reaches, and the company number it came in on: an
     extension (an employee's or a department's), a login, then a company number in
-    any of its dialled forms (routing.numbers; the last one listed wins)."""
+    any of its dialled forms (routing.numbers)."""
     number = dialled.strip()
     entity = snapshot.department_by_extension.get(number) or snapshot.by_extension.get(number) \
         or snapshot.by_login.get(number)
     if entity is not None:
         return entity, None
-    cleaned = clean(number)
-    for e164, target in reversed(snapshot.company.numbers.items()):
-        entity = snapshot.by_login.get(target.value) if target.kind == "employee" \
-            else snapshot.departments.get(target.value)
-        if entity is not None and cleaned in dialled_forms(e164):
-            return entity, e164
-    return None, None
+    e164 = company_number(number, snapshot.company.numbers)
+    if e164 is None:
+        return None, None
+    target = snapshot.company.numbers[e164]
+    entity = snapshot.by_login.get(target.value) if target.kind == "employee" else \
+        snapshot.departments.get(target.value)
+    return (entity, e164) if entity is not None else (None, None)
 
 
 def is_employee(snapshot: Snapshot, caller: str) -> bool:
