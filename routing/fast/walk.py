@@ -122,7 +122,7 @@ class Walk:
     def _ring_of(self, g: Group) -> Optional[Ring]:
         """The department's ring step now, or None when no member can be rung.
 
-        Kept per department (routing.legs) under who rings with which devices, as
+        Kept per department (routing.fast.legs) under who rings with which devices, as
         the masks of `_available`, and for round robin the member it starts with;
         for longest idle, whose order is read member by member, under the turns in
         that order."""
