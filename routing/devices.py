@@ -14,6 +14,9 @@ What FreeSWITCH adds, and so what this rule says too:
   starts the delayed legs at once when every started leg has failed;
 - a device that would join at or after the end of its turn never rings (a mobile
   delay of 30 s in a 20 s wait rings the office devices only).
+
+«Подтверждение ответа» (`mobile_confirm`): the mobile leg asks the callee to press 1
+before the call is theirs, so that the mobile's own voicemail never takes it.
 """
 from __future__ import annotations
 
@@ -23,6 +26,11 @@ OFFICE = "office"
 MOBILE = "mobile"
 
 Devices = tuple[tuple[str, int], ...]        # (office|mobile, seconds after the turn starts)
+
+# Played to a mobile that answers when its owner asked for answer confirmation: a
+# stock FreeSWITCH prompt ("press 1 to accept, 2 to reject, 3 for voicemail"; only 1
+# does anything here, other keys replay it).
+CONFIRM_FILE = "ivr/ivr-accept_reject_voicemail.wav"
 
 
 def devices_to_ring(setting: str, mobile_delay: int, has_mobile: bool, registered: bool,

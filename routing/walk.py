@@ -31,17 +31,12 @@ from config.snapshot import Snapshot
 from routing import dialstring, reception, targets
 from routing.absence import absence_now
 from routing.callerid import call_variables, mobile_leg_variables, own_number
-from routing.devices import MOBILE, OFFICE, Devices, devices_to_ring, timings
+from routing.devices import CONFIRM_FILE, MOBILE, OFFICE, Devices, devices_to_ring, timings
 from routing.numbers import company_number
 from routing.schedule import WorkCalendar, working_now
 from routing.skipping import skip_reason
 from routing.strategies import ring_order, turns
 from routing.types import Call, Continuation, Leg, Overrides, Plan, Presence, Rotation, Step
-
-# Played to a mobile that answers when its owner asked for answer confirmation: a
-# stock FreeSWITCH prompt ("press 1 to accept, 2 to reject, 3 for voicemail"; only 1
-# does anything here, other keys replay it).
-CONFIRM_FILE = "ivr/ivr-accept_reject_voicemail.wav"
 
 Entity = Union[Employee, Department]
 UNKNOWN_NUMBER = (Step(action="hangup", cause="UNALLOCATED_NUMBER", reason="unknown_number"),)

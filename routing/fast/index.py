@@ -28,6 +28,7 @@ from config.models import Company, Department, Employee
 from config.snapshot import Snapshot
 from routing import dialstring
 from routing.callerid import mobile_leg_variables
+from routing.devices import CONFIRM_FILE
 from routing.fast.clock import Clock, WorkingHours
 from routing.fast.entries import Destination, Entity, Group, Person, absence_spans, route_of
 from routing.fast.legs import LegCache
@@ -37,11 +38,6 @@ from routing.fast.turns import SETUPS, mobile_variants, rule_for, setup_of
 from routing.numbers import clean, dialled_forms
 from routing.schedule import WorkCalendar
 from routing.strategies import windows
-
-# Played to a mobile that answers when its owner asked for answer confirmation: a
-# stock FreeSWITCH prompt ("press 1 to accept, 2 to reject, 3 for voicemail"; only 1
-# does anything here, other keys replay it).
-CONFIRM_FILE = "ivr/ivr-accept_reject_voicemail.wav"
 
 
 class RoutingIndex:
