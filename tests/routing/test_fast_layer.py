@@ -12,7 +12,7 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from config.models import Absence
-from routing import plan, resume
+from routing import plan, resume, walk
 from routing.absence import current_absence
 from routing.devices import devices_to_ring
 from routing.fast.entries import absence_on, absence_spans
@@ -82,6 +82,22 @@ def test_turns_ring_the_devices_the_rule_names(setting, delay, has_mobile, regis
     variant = turn_for(person, presence, overrides)
     expected = devices_to_ring(setting, delay, has_mobile, registered, forwarded)
     assert (turn_devices(person, variant) if variant is not None else ()) == expected
+
+
+DIALLED = ["201", " 202 ", "e0", "e5", "500", "501", "84951230000", "+7 (495) 123-00-00", "74951230001",
+           "4951230001", "0074951230001", "999", "", "E0", "+74951230002"]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(companies(), st.sampled_from(DIALLED), st.sampled_from(["201", "e1", "+79035550000", "500", ""]))
+def test_a_dialled_number_and_a_caller_are_recognised_alike(snapshot, dialled, caller):
+    index = index_for(snapshot)
+    entity, did = walk.resolve(snapshot, dialled)
+    found = index.resolve(dialled)
+    fast = (found.entity.ref, found.did) if found is not None else None
+    plain = (walk.ref_of(entity), did) if entity is not None else None
+    assert fast == plain
+    assert index.is_employee(caller) == walk.is_employee(snapshot, caller)
 
 
 DAYS = st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31))
