@@ -99,7 +99,7 @@ class Group:
     windows: tuple[tuple[int, int], ...]    # the strategy's (start, end) of each turn, for all members
     bits: Mapping[str, int]                 # login -> its members' bits
     login_set: frozenset[str]
-    setup_masks: tuple[int, int, int, int]  # members by setup: OFFICE_ONLY, MOBILE_ONLY, OFFICE_OR_FORWARD, OFFICE_THEN_MOBILE
+    setup_masks: tuple[int, int, int, int]  # members by setup, in the order of routing.fast.turns.SETUPS
     clock_masks: tuple[tuple[Clock, int], ...]
     absentees: tuple[tuple[int, tuple[AbsenceSpan, ...], ZoneInfo], ...]
     source: Department = field(repr=False)  # what it was built from, with `members`

@@ -210,7 +210,8 @@ def _group(d: Department, people: Mapping[str, Person]) -> Group:
         logins=tuple(m.login for m in members),
         needed=members_needed(d.strategy, len(members), d.member_timeout, d.timeout),
         windows=tuple(windows(d.strategy, len(members), d.member_timeout, d.timeout)), source=d,
-        bits=MappingProxyType(bits), login_set=frozenset(bits), setup_masks=tuple(setup_masks), clock_masks=tuple(by_clock.items()),
+        bits=MappingProxyType(bits), login_set=frozenset(bits), setup_masks=tuple(setup_masks),
+        clock_masks=tuple(by_clock.items()),
         absentees=tuple((1 << i, m.absences, m.zone) for i, m in enumerate(members) if m.absences))
 
 
