@@ -14,6 +14,8 @@ the step reason of whatever follows; routing.targets says what each target does.
 """
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from routing.devices import Devices
 
 ABSENT = "absent"
@@ -23,9 +25,11 @@ UNREGISTERED = "unregistered"            # nothing to ring: no registration and 
 WORKING = "working"                      # the devices ring
 FORWARD_TO_MOBILE = "forward_to_mobile"  # the devices ring, *21 sends them to the mobile
 
+RINGS = (WORKING, FORWARD_TO_MOBILE)    # the states in which the person's devices ring
+
 # Which of the person's targets each state leads to (at once, or after the ringing).
-TARGET_OF = {ABSENT: "absence", OFF_HOURS: "off_hours", DND: "no_answer", UNREGISTERED: "no_answer",
-             WORKING: "no_answer", FORWARD_TO_MOBILE: "no_answer"}
+TARGET_OF = MappingProxyType({ABSENT: "absence", OFF_HOURS: "off_hours", DND: "no_answer",
+                              UNREGISTERED: "no_answer", WORKING: "no_answer", FORWARD_TO_MOBILE: "no_answer"})
 
 
 def direct_call(*, absent: bool, working: bool, dnd: bool, devices: Devices, forwarded_to_mobile: bool) -> str:
@@ -39,3 +43,9 @@ def direct_call(*, absent: bool, working: bool, dnd: bool, devices: Devices, for
     if not devices:
         return UNREGISTERED
     return FORWARD_TO_MOBILE if forwarded_to_mobile else WORKING
+
+
+def target_reason(state: str) -> str:
+    """The step reason of what the target does: the state itself, or `no_answer` after
+    the devices rang."""
+    return "no_answer" if state in RINGS else state

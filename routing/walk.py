@@ -149,19 +149,15 @@ class Walk:
         devices = self.devices(e, forwarded)
         state = reception.direct_call(absent=absence is not None, working=self.working(e),
                                       dnd=self.overrides.dnd(e.login), devices=devices, forwarded_to_mobile=forwarded)
-        if state == reception.ABSENT:
-            if absence.announce:
-                self.steps.append(Step(action="announce", file=absence.announce, reason="absent", target=ref_of(e)))
-            self.follow(absence.forward, e, "absent")
-        elif state == reception.OFF_HOURS:
-            self.follow(r.off_hours, e, "off_hours")
-        elif state in (reception.DND, reception.UNREGISTERED):
-            self.follow(r.no_answer, e, state)
-        else:
+        if state == reception.ABSENT and absence.announce:
+            self.steps.append(Step(action="announce", file=absence.announce, reason="absent", target=ref_of(e)))
+        if state in reception.RINGS:
             legs = self.legs(e, devices, 0, r.no_answer.after)
             if legs:
                 self.ring(legs, state if state == reception.FORWARD_TO_MOBILE else reason, ref_of(e))
-            self.follow(r.no_answer, e, "no_answer")
+        target = {"absence": absence.forward if absence is not None else None, "off_hours": r.off_hours,
+                  "no_answer": r.no_answer}[reception.TARGET_OF[state]]
+        self.follow(target, e, reception.target_reason(state))
         return state
 
     def devices(self, e: Employee, forwarded: bool) -> Devices:

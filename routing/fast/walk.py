@@ -92,20 +92,14 @@ class Walk:
         state = reception.direct_call(absent=absence is not None, working=self._working(p.clock),
                                       dnd=self.overrides.dnd(p.login), devices=devices,
                                       forwarded_to_mobile=variant == FORWARDED_TURN)
-        if state == reception.ABSENT:
-            if absence.announce:
-                self.steps.append(Step(action="announce", file=absence.announce, reason="absent", target=p.ref))
-            self.follow(route_of(absence.forward), p, "absent")
-        elif state == reception.OFF_HOURS:
-            self.follow(p.off_hours, p, "off_hours")
-        elif state in (reception.DND, reception.UNREGISTERED):
-            self.follow(p.no_answer, p, state)
-        else:
-            if p.no_answer_after > 0:
-                legs = self.index.legs.fragment(p, variant, 0, p.no_answer_after, self._mobile_extra())
-                self.steps.append(self._ring_step(legs, state if state == reception.FORWARD_TO_MOBILE else reason,
-                                                  p.ref))
-            self.follow(p.no_answer, p, "no_answer")
+        if state == reception.ABSENT and absence.announce:
+            self.steps.append(Step(action="announce", file=absence.announce, reason="absent", target=p.ref))
+        if state in reception.RINGS and p.no_answer_after > 0:
+            legs = self.index.legs.fragment(p, variant, 0, p.no_answer_after, self._mobile_extra())
+            self.steps.append(self._ring_step(legs, state if state == reception.FORWARD_TO_MOBILE else reason, p.ref))
+        target = {"absence": route_of(absence.forward) if absence is not None else None, "off_hours": p.off_hours,
+                  "no_answer": p.no_answer}[reception.TARGET_OF[state]]
+        self.follow(target, p, reception.target_reason(state))
         return state
 
     def department(self, g: Group, reason: str) -> str:

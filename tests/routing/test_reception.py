@@ -8,7 +8,7 @@ import pytest
 
 from routing.devices import MOBILE, OFFICE
 from routing.reception import (ABSENT, DND, FORWARD_TO_MOBILE, OFF_HOURS, TARGET_OF, UNREGISTERED, WORKING,
-                               direct_call)
+                               direct_call, target_reason)
 
 DESK = ((OFFICE, 0),)
 EVERYTHING = dict(absent=False, working=True, dnd=False, devices=DESK, forwarded_to_mobile=False)
@@ -30,8 +30,13 @@ def test_a_direct_call(state, expected):
     assert direct_call(**{**EVERYTHING, **state}) == expected
 
 
-@pytest.mark.parametrize("state, target", [
-    (ABSENT, "absence"), (OFF_HOURS, "off_hours"), (DND, "no_answer"), (UNREGISTERED, "no_answer"),
-    (WORKING, "no_answer"), (FORWARD_TO_MOBILE, "no_answer")])
-def test_where_each_state_sends_the_call(state, target):
-    assert TARGET_OF[state] == target
+@pytest.mark.parametrize("state, target, reason", [
+    (ABSENT, "absence", "absent"),                  # the absence's own target, at once
+    (OFF_HOURS, "off_hours", "off_hours"),          # «Вне рабочего времени», at once
+    (DND, "no_answer", "dnd"),                      # the no-answer target, at once
+    (UNREGISTERED, "no_answer", "unregistered"),    # nothing to ring: the no-answer target, at once
+    (WORKING, "no_answer", "no_answer"),            # after the devices rang
+    (FORWARD_TO_MOBILE, "no_answer", "no_answer"),
+])
+def test_where_each_state_sends_the_call(state, target, reason):
+    assert (TARGET_OF[state], target_reason(state)) == (target, reason)
