@@ -1,7 +1,8 @@
 """routing/ is pure and layered: no import cycle, no I/O, no clock, no module caches in the rules.
 
 Read from the source (every import, including those under TYPE_CHECKING and
-inside functions), and each module imported on its own in a fresh interpreter.
+inside functions), and each module imported first in a fresh interpreter (its
+package `routing` comes with it, as Python imports parents first).
 """
 import ast
 import subprocess
@@ -88,7 +89,7 @@ def test_the_plain_rules_keep_nothing_between_calls(module):
 
 
 def test_each_module_imports_on_its_own():
-    """In a fresh interpreter each, so that no module leans on another having been imported first."""
+    """In a fresh interpreter each, first: an import order that only works one way round fails here."""
     script = "import importlib, sys; importlib.import_module(sys.argv[1])"
     for module in MODULES:
         done = subprocess.run([sys.executable, "-c", script, module], cwd=ROOT, capture_output=True, text=True)
