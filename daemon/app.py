@@ -39,7 +39,7 @@ from daemon.storage import DaemonStore
 from store import offhub
 
 if TYPE_CHECKING:
-    from routing.live import LiveMasks
+    from routing.fast.live import LiveMasks
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def load_for_routing(path: str) -> Snapshot:
 def routing_parts(snapshot: Snapshot) -> tuple:
     """What routing keeps for a snapshot `load_for_routing` loaded: its index (built then,
     so this only looks it up), which goes when the snapshot goes."""
-    from routing.index import index_for
+    from routing.fast.index import index_for
     return (index_for(snapshot),)
 
 
@@ -207,10 +207,10 @@ class App:
 
     def _live_masks(self, snapshot: Snapshot) -> Optional[LiveMasks]:
         """What the live views say of departments' members, kept between calls and told
-        of every change (routing.live); only where routing has an index to serve."""
+        of every change (routing.fast.live); only where routing has an index to serve."""
         if self._parts_of is not routing_parts:
             return None
-        from routing.live import LiveMasks
+        from routing.fast.live import LiveMasks
         live = LiveMasks(self.presence, self.store.state)
         self.presence.listeners.append(live.notice)
         self.store.state.listeners.append(live.notice)

@@ -21,9 +21,9 @@ import logging
 from dataclasses import dataclass
 from typing import Mapping, NamedTuple, Optional, Protocol
 
-from config.models import FeatureCodes
+from config.models import Employee, FeatureCodes
 from config.snapshot import Snapshot
-from routing.index import Person, index_for
+from routing.walk import is_employee
 from routing.types import Call, Plan, Step
 
 log = logging.getLogger(__name__)
@@ -128,18 +128,16 @@ def recognise(call: Call, snapshot: Snapshot) -> Optional[FeatureRequest]:
     person = caller_employee(call.caller, snapshot)
     if person is None:
         return FeatureRequest(call.destination, feature, refusal=NOT_AN_EMPLOYEE)
-    if feature.kind == FORWARD_TO_MOBILE and feature.on and person.mobile is None:
+    if feature.kind == FORWARD_TO_MOBILE and feature.on and not person.mobile:
         return FeatureRequest(call.destination, feature, person.login, refusal=NO_MOBILE)
     return FeatureRequest(call.destination, feature, person.login)
 
 
-def caller_employee(caller: str, snapshot: Snapshot) -> Optional[Person]:
-    """The employee a caller ID belongs to (RoutingIndex.is_employee decides), or None."""
-    index = index_for(snapshot)
-    if not index.is_employee(caller):
+def caller_employee(caller: str, snapshot: Snapshot) -> Optional[Employee]:
+    """The employee a caller ID belongs to (routing.walk.is_employee decides), or None."""
+    if not is_employee(snapshot, caller):
         return None
-    person = index.people.get(caller) or index.by_extension[caller]
-    return person if isinstance(person, Person) else None
+    return snapshot.by_login.get(caller) or snapshot.by_extension[caller]
 
 
 def feature_plan(request: FeatureRequest, codes: FeatureCodes = FeatureCodes()) -> Plan:

@@ -58,7 +58,7 @@ from daemon.features import LOG_ONLY, FeatureRequest, OverridesWriter, feature_p
 from daemon.inbound_commands import InboundCommands
 from daemon.metrics import Metrics
 from routing import kind_of
-from routing.live import LiveMasks
+from routing.fast.live import LiveMasks
 from routing.types import (ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Overrides, Plan, Presence,
                            Rotation)
 from store.records import DiscardRecords, RecordSink

@@ -13,7 +13,7 @@ doubt, keep a device counted as registered.
 Every method is a few dict operations: the reader greenlet calls them for each
 event and must never fall behind FreeSWITCH's event queue.
 
-Whoever keeps what this view says between calls (routing.live.LiveMasks) listens:
+Whoever keeps what this view says between calls (routing.fast.live.LiveMasks) listens:
 every change to an answer of `is_registered` or `is_busy` is told to `listeners`,
 with the login, or None when anybody's may have changed (the link came or went).
 """

@@ -1,11 +1,15 @@
-"""Absences: inclusive date ranges, open-ended while `to` is empty.
+"""«Приём звонков → Отсутствие»: vacation, sick leave and other absences.
 
-An absence ends by itself: it is looked up for the date of the call in the
-employee's own time zone, so nobody has to switch it off.
+The provider's help page says:
 
-Routing keeps each person's absences as spans of day ordinals (`date.toordinal()`),
-built with the snapshot, so the check in a call is two integer compares per absence,
-with no date built and nothing remembered between calls.
+    An absence is a range of dates, both included, with a reason (vacation, sick
+    leave, other) and where calls go meanwhile.  Leave the end empty and it lasts
+    until you remove it.  An announcement can be played to the caller first.  While
+    an absence covers today you get no department calls, and direct calls go to its
+    target.  It ends by itself: nobody has to switch it off.
+
+"Today" is the date in the employee's own time zone (their `timezone`, else the
+company's); absence comes before the schedule and the devices (routing.reception).
 """
 from __future__ import annotations
 
@@ -13,10 +17,6 @@ import datetime as dt
 from typing import Iterable, Optional
 
 from config.models import Absence
-
-AbsenceSpan = tuple[int, int, Absence]       # first day, last day (ordinals, inclusive), the absence
-
-_OPEN_END = dt.date.max.toordinal()
 
 
 def current_absence(absences: Iterable[Absence], day: dt.date) -> Optional[Absence]:
@@ -27,14 +27,6 @@ def current_absence(absences: Iterable[Absence], day: dt.date) -> Optional[Absen
     return None
 
 
-def spans(absences: Iterable[Absence]) -> tuple[AbsenceSpan, ...]:
-    """The absences as day-ordinal spans, in the file's order."""
-    return tuple((a.from_.toordinal(), _OPEN_END if a.to is None else a.to.toordinal(), a) for a in absences)
-
-
-def absence_on(absence_spans: Iterable[AbsenceSpan], day: int) -> Optional[Absence]:
-    """The first absence covering the day with ordinal `day`; same answer as current_absence."""
-    for first, last, absence in absence_spans:
-        if first <= day <= last:
-            return absence
-    return None
+def absence_now(absences: Iterable[Absence], now: dt.datetime, zone: dt.tzinfo) -> Optional[Absence]:
+    """The absence covering the date of `now` (aware) on the wall clock of `zone`."""
+    return current_absence(absences, now.astimezone(zone).date())

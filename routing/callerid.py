@@ -1,4 +1,13 @@
-"""What a mobile leg shows the person being called, and where that is said.
+"""What a mobile leg shows the person being called («Номер на мобильном»), and where that is said.
+
+The provider's help page says:
+
+    A call forwarded to your mobile shows the caller's number, or the company's
+    number if the company chooses so (`mobile_caller_id: company`).  A colleague's
+    call always shows the company's number (an extension means nothing on the
+    mobile network).  With `diversion`, the company number the call came in on is
+    sent as the Diversion header, so that the operator accepts a caller ID that is
+    not the company's own.
 
 The caller's own number is what every leg shows anyway (FreeSWITCH copies the
 A-leg's caller ID to the legs it originates), so when a mobile leg is to show it, it
@@ -11,22 +20,20 @@ is memoised across calls.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from routing import dialstring
-
-if TYPE_CHECKING:
-    from routing.index import RoutingIndex
 
 _NOT_DIGITS = re.compile(r"[^0-9]")
 
 
-def own_number(index: RoutingIndex, caller: str, internal: bool) -> Optional[str]:
+def own_number(caller: str, internal: bool, shown: str) -> Optional[str]:
     """The caller's own number when mobile legs are to show it, else None (they show
     the company's): the company may ask for its own number, and an internal caller's
     extension means nothing on the public network.  Only digits and a leading "+"
-    are kept: the caller ID comes from the network and ends up in a dial string."""
-    if index.mobile_caller_id == "company" or internal:
+    are kept: the caller ID comes from the network and ends up in a dial string.
+    `shown` is the company's `mobile_caller_id` (caller | company)."""
+    if shown == "company" or internal:
         return None
     if caller.isascii() and (caller.isdigit() or caller[:1] == "+" and caller[1:].isdigit()):
         return caller                        # the usual case, with nothing to strip
@@ -36,32 +43,20 @@ def own_number(index: RoutingIndex, caller: str, internal: bool) -> Optional[str
     return "+" + digits if caller.lstrip().startswith("+") else digits
 
 
-def mobile_caller_id(index: RoutingIndex, caller: str, internal: bool) -> Optional[str]:
-    """The number a mobile leg shows (None: whatever FreeSWITCH sends)."""
-    own = own_number(index, caller, internal)
-    return own if own is not None else index.caller_id
-
-
 def call_variables(own: Optional[str]) -> str:
     """Call-wide variables of a bridge with a mobile leg: the caller's own number
     (own_number's digits and "+" need no escaping)."""
     return "origination_caller_id_number=" + own if own is not None else ""
 
 
-def mobile_leg_variables(index: RoutingIndex, own: Optional[str], did: Optional[str]) -> str:
+def mobile_leg_variables(own: Optional[str], did: Optional[str], company_caller_id: Optional[str],
+                         diversion: bool) -> str:
     """Variables on every mobile leg: the company's number when that is what mobile
     legs show, and with `company.diversion` a Diversion header naming the company
     number the call came in on (else the company's caller ID), so the operator
     accepts a caller ID that is not ours."""
-    company_id = index.caller_id if own is None else None
-    diversion = (did or index.caller_id) if index.diversion else None
-    if company_id is None and diversion is None:
+    company_id = company_caller_id if own is None else None
+    header = (did or company_caller_id) if diversion else None
+    if company_id is None and header is None:
         return ""
-    return dialstring.mobile_variables(company_id, diversion)
-
-
-def usual_mobile_leg_variables(index: RoutingIndex) -> tuple[str, ...]:
-    """The mobile legs' variables of calls that did not come in on a company number
-    (with `company.diversion`, those that did name it): the caller's own number shown
-    or not."""
-    return tuple(dict.fromkeys((mobile_leg_variables(index, None, None), mobile_leg_variables(index, "+0", None))))
+    return dialstring.mobile_variables(company_id, header)

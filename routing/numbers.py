@@ -2,13 +2,18 @@
 
 A DID is stored in E.164 ("+74951234567").  Callers and carriers present it as
 "84951234567", "74951234567", "+7 (495) 123-45-67", "4951234567", "0074951234567"…
-Parsing each call with phonenumbers costs ~30 µs, a good part of the routing budget,
-so every form phonenumbers (region RU) would normalise to a DID is listed once per
-snapshot and a call only strips the punctuation and looks the digits up.
+The provider's help page says: a company number reaches its employee or department
+however it is dialled: +7, 7 or 8 in front, with or without the area code's
+parentheses, spaces and dashes.
+
+A number dialled is the company number when its cleaned form is one of the forms
+phonenumbers (region RU) reads as that number (`dialled_forms`).  Parsing each call
+with phonenumbers costs ~30 µs, so the speed layer lists every form once per
+snapshot (routing.fast.index) and a call only looks the cleaned digits up.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import Iterable, Optional
 
 import phonenumbers
 
@@ -26,10 +31,8 @@ def clean(dialled: str) -> str:
     return dialled.translate(_PUNCTUATION)
 
 
-@lru_cache(maxsize=16384)
 def dialled_forms(e164: str, region: str = DEFAULT_REGION) -> frozenset[str]:
-    """Every cleaned form of `e164` that phonenumbers would read as that number in `region`
-    (kept: a reload lists the same company numbers again)."""
+    """Every cleaned form of `e164` that phonenumbers would read as that number in `region`."""
     number = phonenumbers.parse(e164, None)
     digits = e164.lstrip("+")
     forms = {e164, digits}
@@ -50,3 +53,16 @@ def _reads_as(form: str, e164: str, region: str) -> bool:
     except phonenumbers.NumberParseException:
         return False
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == e164
+
+
+def company_number(dialled: str, numbers: Iterable[str], region: str = DEFAULT_REGION) -> Optional[str]:
+    """The company number (E.164, one of `numbers`) that `dialled` is, or None.
+
+    A form reads as one number only, so it is enough to read the dialled string
+    once and check that its cleaned form is one of that number's dialled forms."""
+    cleaned = clean(dialled)
+    try:
+        e164 = phonenumbers.format_number(phonenumbers.parse(cleaned, region), phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        return None
+    return e164 if e164 in numbers and cleaned in dialled_forms(e164, region) else None

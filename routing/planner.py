@@ -4,10 +4,14 @@ Pure: no I/O and no clock.  `now` must be aware; presence, department rotation a
 runtime overrides are read through the protocols in `routing.types`, so the daemon
 passes its live views and tests pass plain objects.
 
+The plain rules (routing.walk) route every call, unless the caller hands in the
+speed layer's `LiveMasks` (`live`, what the daemon keeps of the live views between
+calls): then routing.fast does, with the same answers, within the daemon's budget.
+
 A plan's steps stop at the first forward after something has rung: the rest of the
 chain is routed by `resume(plan.then, …)` when the call gets there unanswered, with
-the live state of that moment (routing.walk).  `expand()` gives the whole chain at
-once, as `callrouter plan` shows it.
+the live state of that moment.  `expand()` gives the whole chain at once, as
+`callrouter plan` shows it.
 """
 from __future__ import annotations
 
@@ -15,36 +19,24 @@ import datetime as dt
 from typing import Optional
 
 from config.snapshot import Snapshot
-from routing.index import Group, index_for
-from routing.live import LiveMasks
-from routing.localtime import utc_seconds
-from routing.types import ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Overrides, Plan, Presence, Rotation, Step
-from routing.values import new_plan
-from routing.walk import Continuation, Walk
-
-_UNKNOWN = (Step(action="hangup", cause="UNALLOCATED_NUMBER", reason="unknown_number"),)
+from routing import walk
+from routing.fast import planner as fast
+from routing.fast.index import INDEXES, index_for
+from routing.fast.live import LiveMasks
+from routing.fast.localtime import utc_seconds
+from routing.types import (ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Continuation, Overrides, Plan,
+                           Presence, Rotation)
 
 
 def plan(call: Call, snapshot: Snapshot, now: dt.datetime, presence: Presence = ASSUME_AVAILABLE,
          rotation: Rotation = NO_ROTATION, overrides: Overrides = NO_OVERRIDES,
          live: Optional[LiveMasks] = None) -> Plan:
     """`live`, when given, holds what `presence` and `overrides` say of departments'
-    members, kept between calls (routing.live); it must read these very views."""
+    members, kept between calls (routing.fast.live); it must read these very views."""
     seconds = _utc_seconds(now)
-    index = index_for(snapshot)
-    internal = call.caller in index.employee_ids               # index.is_employee, inlined
-    destination = index.resolve(call.destination)
-    if destination is None:
-        return new_plan("unknown_number", "", _UNKNOWN, "unknown", internal)
-    entity = destination.entity
-    walk = Walk(index, call.caller, internal, destination.did, seconds, presence, rotation, overrides, entity, live)
-    if type(entity) is Group:
-        reason = walk.department(entity, "department")
-        kind = "department"
-    else:
-        reason = walk.person(entity, "direct")
-        kind = "employee"
-    return new_plan(reason, entity.ref, tuple(walk.steps), kind, internal, walk.then)
+    if live is None:
+        return walk.plan(call, snapshot, now, presence, rotation, overrides)
+    return fast.plan(call, snapshot, seconds, presence, rotation, overrides, live)
 
 
 def resume(then: Continuation, snapshot: Snapshot, now: dt.datetime, presence: Presence = ASSUME_AVAILABLE,
@@ -55,11 +47,9 @@ def resume(then: Continuation, snapshot: Snapshot, now: dt.datetime, presence: P
     was made with.  The Plan returned is the forward's: its reason is the state of
     whoever the call was forwarded to, and it may have a `then` of its own."""
     seconds = _utc_seconds(now)
-    walk = Walk.resuming(index_for(snapshot), then, seconds, presence, rotation, overrides, live)
-    entity = then.entity
-    reason = walk.reach(entity, then.reason)
-    return new_plan(reason, entity.ref, tuple(walk.steps), "department" if type(entity) is Group else "employee",
-                    then.internal, walk.then)
+    if live is None:
+        return walk.resume(then, snapshot, now, presence, rotation, overrides)
+    return fast.resume(then, snapshot, seconds, presence, rotation, overrides, live)
 
 
 def expand(plan_: Plan, snapshot: Snapshot, now: dt.datetime, presence: Presence = ASSUME_AVAILABLE,
@@ -75,7 +65,7 @@ def expand(plan_: Plan, snapshot: Snapshot, now: dt.datetime, presence: Presence
         more = resume(then, snapshot, now + dt.timedelta(seconds=waited), presence, rotation, overrides, live)
         steps += more.steps
         then = more.then
-    return new_plan(plan_.reason, plan_.target, tuple(steps), plan_.kind, plan_.internal)
+    return Plan(plan_.reason, plan_.target, tuple(steps), plan_.kind, plan_.internal)
 
 
 def _utc_seconds(now: dt.datetime) -> int:
@@ -89,13 +79,18 @@ def _utc_seconds(now: dt.datetime) -> int:
 
 def kind_of(destination: str, snapshot: Snapshot) -> str:
     """What a dialled number reaches, as `Plan.kind` names it (employee, department,
-    unknown): for a call that ends before it is routed."""
-    found = index_for(snapshot).resolve(destination)
+    unknown): for a call that ends before it is routed.  With the speed layer's index
+    of the snapshot when it has one (the daemon's), else by the plain rules."""
+    index = INDEXES.get(snapshot)
+    if index is None:
+        entity, _ = walk.resolve(snapshot, destination)
+        return "unknown" if entity is None else walk.plan_kind(entity)
+    found = index.resolve(destination)
     if found is None:
         return "unknown"
-    return "department" if type(found.entity) is Group else "employee"
+    return "department" if found.entity.ref.startswith("department:") else "employee"
 
 
 def prepare(snapshot: Snapshot) -> None:
-    """Build the snapshot's routing index now (right after a reload) rather than on its first call."""
+    """Build the snapshot's speed-layer index now (right after a reload) rather than on its first call."""
     index_for(snapshot)

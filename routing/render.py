@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
+from config.models import Department
 from config.snapshot import Snapshot
 from routing.dialstring import endpoint_of
-from routing.index import Group, RoutingIndex, index_for
 from routing.types import Leg, Plan, Step
+from routing.walk import entity_of
 
 # Step reasons that need no "why →" line: the call simply started there.
 _STARTS = frozenset({"direct", "department"})
@@ -62,32 +63,31 @@ def leg_to_dict(leg: Leg) -> dict[str, Any]:
 
 def plan_to_text(plan: Plan, snapshot: Snapshot, now: dt.datetime, destination: str = "") -> str:
     """A timeline: seconds of the caller's wait on the left, what happens on the right."""
-    index = index_for(snapshot)
-    lines = [_header(plan, index, now, destination)]
+    lines = [_header(plan, snapshot, now, destination)]
     clock = 0
     for step in plan.steps:
         if step.reason not in _STARTS:
-            lines.append(_line(clock, f"{_WORDS.get(step.reason, step.reason)} → {_describe(step, index)}"))
+            lines.append(_line(clock, f"{_WORDS.get(step.reason, step.reason)} → {_describe(step, snapshot)}"))
         elif step.action != "ring":
-            lines.append(_line(clock, _describe(step, index)))
+            lines.append(_line(clock, _describe(step, snapshot)))
         if step.action == "ring":
-            lines.extend(_ring_lines(clock, step, index))
+            lines.extend(_ring_lines(clock, step, snapshot))
             clock += step.timeout
     return "\n".join(lines)
 
 
-def _header(plan: Plan, index: RoutingIndex, now: dt.datetime, destination: str) -> str:
-    entity = _entity(plan.target, index)
-    zone = getattr(entity, "zone", index.company_zone)
+def _header(plan: Plan, snapshot: Snapshot, now: dt.datetime, destination: str) -> str:
+    entity = entity_of(snapshot, plan.target)
+    zone = snapshot.zone_of(None if entity is None or isinstance(entity, Department) else entity)
     local = now.astimezone(zone)
     when = f"{local:%a %Y-%m-%d %H:%M} {zone.key}"
     if entity is None:
         return f"{destination or plan.target or '?'} — {plan.reason.replace('_', ' ')}, {when}"
-    state = f"{plan.reason}, {entity.strategy}" if isinstance(entity, Group) else plan.reason
+    state = f"{plan.reason}, {entity.strategy}" if isinstance(entity, Department) else plan.reason
     return f"{entity.name} ({entity.extension}) — {state}, {when}"
 
 
-def _ring_lines(clock: int, step: Step, index: RoutingIndex) -> Iterator[str]:
+def _ring_lines(clock: int, step: Step, snapshot: Snapshot) -> Iterator[str]:
     rung: set[str] = set()
     for leg in sorted(step.legs, key=lambda leg: leg.delay):
         shown = endpoint_of(leg.dial)
@@ -98,30 +98,21 @@ def _ring_lines(clock: int, step: Step, index: RoutingIndex) -> Iterator[str]:
         if leg.login in rung:
             text = f"+ {leg.device} {shown}"
         else:
-            person = index.people.get(leg.login)
+            person = snapshot.by_login.get(leg.login)
             text = f"ring {person.name if person else leg.login}: {leg.device}  {shown}"
             rung.add(leg.login)
         yield _line(clock + leg.delay, text)
 
 
-def _describe(step: Step, index: RoutingIndex) -> str:
+def _describe(step: Step, snapshot: Snapshot) -> str:
     if step.action == "ring":
-        entity = _entity(step.target, index)
+        entity = entity_of(snapshot, step.target)
         return f"{entity.name} ({entity.extension})" if entity is not None else step.target
     if step.action == "voicemail":
         return f"voicemail {step.mailbox}"
     if step.action in ("announce", "message"):
         return f"{step.action} {step.file}"
     return "busy" if step.cause == "USER_BUSY" else f"hangup {step.cause}"
-
-
-def _entity(ref: str, index: RoutingIndex):
-    kind, _, name = ref.partition(":")
-    if kind == "employee":
-        return index.people.get(name)
-    if kind == "department":
-        return index.groups.get(name)
-    return None
 
 
 def _line(seconds: int, text: str) -> str:

@@ -1,4 +1,13 @@
-"""Working hours, computed for a given local wall-clock time.
+"""«Приём звонков → График работы»: the working schedule, night shifts, holidays.
+
+The provider's help page says:
+
+    For each weekday, one or more intervals HH:MM-HH:MM (a lunch break is two
+    intervals), in the company's time zone unless you choose another.  An interval
+    may run past midnight (a night shift, "22:00-06:00").  The company's holidays
+    are days off; its extra working days (a transferred Saturday) are worked.  Out
+    of these hours you get no department calls, and direct calls go to your
+    «Вне рабочего времени» (off hours) target.  No schedule: always working.
 
 Like wazo-agid's schedule, the state is a function of a datetime handed in; unlike
 it, intervals may cross midnight and nothing is rounded.
@@ -17,21 +26,17 @@ it, intervals may cross midnight and nothing is rounded.
   changes need no special case: a wall-clock hour skipped in spring simply never
   occurs, one repeated in autumn is inside or outside twice.
 
-For speed a calendar keeps, for the last few days asked about, the day's working
-minutes as the bits of one integer (its own intervals plus the previous day's that
-run past midnight): a question then costs a dict lookup and a shift.  Routing asks
-with the day as an ordinal and the minute of the day (routing.localtime,
-routing.clock); a kept day is keyed by its ordinal, so it can never answer for
-another day.
+A day's working minutes are also given as the bits of one integer
+(`minutes_on`: its own intervals plus the previous day's that run past midnight),
+which the speed layer keeps per day (routing.fast.clock).
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
 MINUTES_PER_DAY = 1440
-_REMEMBERED_DAYS = 8            # a call asks about today, rarely yesterday or tomorrow
 
 Interval = tuple[int, int]
 DayIntervals = tuple[Interval, ...]
@@ -43,13 +48,12 @@ _ONE_DAY = dt.timedelta(days=1)
 class WorkCalendar:
     """One weekly schedule together with the company's calendar of exceptions.
 
-    Compared and hashed by identity: the routing index shares one calendar among all
-    employees with the same schedule, and a call memoises results per calendar."""
+    Compared and hashed by identity: the speed layer shares one calendar among all
+    employees with the same schedule."""
     week: tuple[DayIntervals, ...]           # Monday = 0
     holidays: frozenset[dt.date]
     workdays: frozenset[dt.date]             # extra working days (transferred Saturdays)
     extra_day: DayIntervals                  # what an extra working day works
-    _minutes: dict[int, int] = field(default_factory=dict, repr=False)   # working minutes by day ordinal
 
     @classmethod
     def build(cls, week: Iterable[Iterable[object]], holidays: Iterable[dt.date] = (),
@@ -78,16 +82,10 @@ class WorkCalendar:
         """Whether minute `minute` of the day with ordinal `day` (local) is inside an interval."""
         return (self.minutes_on(day) >> minute) & 1 == 1
 
-    def minutes_on(self, day: int) -> int:
-        """The worked minutes of the day with ordinal `day`, as bits (see _working_minutes)."""
-        minutes = self._minutes.get(day)
-        if minutes is None:
-            minutes = self._working_minutes(day)
-        return minutes
-
-    def _working_minutes(self, ordinal: int) -> int:
-        """Bit m is set when minute m of the day `ordinal` is worked: the day's own
-        intervals up to midnight, and the part after midnight of the previous day's."""
+    def minutes_on(self, ordinal: int) -> int:
+        """The worked minutes of the day with ordinal `ordinal`, as bits: bit m is set
+        when minute m is worked, by the day's own intervals up to midnight or by the
+        part after midnight of the previous day's."""
         day = dt.date.fromordinal(ordinal)
         minutes = 0
         for start, end in self.intervals_on(day):
@@ -95,15 +93,18 @@ class WorkCalendar:
         for start, end in self.intervals_on(day - _ONE_DAY):
             if end > MINUTES_PER_DAY:
                 minutes |= _bits(max(start, MINUTES_PER_DAY) - MINUTES_PER_DAY, end - MINUTES_PER_DAY)
-        if len(self._minutes) >= _REMEMBERED_DAYS:
-            self._minutes.clear()
-        self._minutes[ordinal] = minutes
         return minutes
 
 
 def is_working(calendar: Optional[WorkCalendar], local: dt.datetime) -> bool:
-    """No schedule means always working."""
+    """Whether `local` (wall-clock time in the schedule's zone) is working time; no
+    schedule means always working."""
     return calendar is None or calendar.is_working(local)
+
+
+def working_now(calendar: Optional[WorkCalendar], now: dt.datetime, zone: dt.tzinfo) -> bool:
+    """Whether the aware instant `now` is working time on the wall clock of `zone`."""
+    return calendar is None or calendar.is_working(now.astimezone(zone))
 
 
 def _bits(start: int, end: int) -> int:

@@ -91,8 +91,24 @@ class Plan:
     reason: str                      # working, off_hours, absent, department, no_one_available, unknown_number, dnd, forward_to_mobile
     target: str                      # "employee:LOGIN", "department:NAME" or "" for unknown numbers
     steps: tuple[Step, ...] = field(default_factory=tuple)
-    kind: str = "employee"           # employee | department | unknown (for metrics)
+    kind: str = "employee"           # what was dialled: employee | department | unknown (calls_total{kind})
     internal: bool = False           # the caller is one of the company's employees
     # Where the call goes on when the steps run out unanswered: a forward decided when
-    # the call gets there (routing.walk.Continuation, taken up by routing.resume).
-    then: Optional[object] = field(default=None, repr=False)
+    # the call gets there (taken up by routing.resume).
+    then: Optional["Continuation"] = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """A forward a plan stopped at, to be taken if the call gets there unanswered:
+    what the walk knew then, as plain values (any engine can take it up)."""
+    to: str                                  # "employee:LOGIN" or "department:NAME", forwarded to
+    reason: str                              # why: no_answer, off_hours, ... (the reached one's step reason)
+    origin: str                              # who was called ("employee:…"/"department:…"): loops and the
+                                             # hop limit end in their voicemail
+    people: frozenset[str]                   # logins reached so far
+    departments: frozenset[str]              # department names reached so far
+    hops: int                                # forwards taken, this one included
+    caller: str
+    internal: bool
+    did: Optional[str]                       # the company number the call came in on

@@ -1,357 +1,269 @@
-"""Expanding one call into steps, following forwards from person to person.
+"""Following one call from person to person, by the plain rules.
 
-A `Walk` is the memory of one plan being built: the steps so far, who has been
-reached (people by login, departments by their Group) and how many forwards were
-taken.  Each person reached is handled by their own rules, in this order:
+This is the whole of routing in the provider's terms, read top to bottom: each
+decision is one of the rule modules, asked with plain values of the file, the time
+and the live views:
 
-1. absence covering today (their zone): the announcement, then the absence's target;
-2. off hours by their own schedule: the `off_hours` target;
-3. DND (`*78`): straight to the `no_answer` target;
-4. devices (`*21` forward to mobile, presence): ring, then the `no_answer` target;
-   with nothing to ring, the `no_answer` target at once (reason `unregistered`).
+- what a dialled number reaches: routing.numbers (company numbers in any form);
+- a person called directly: routing.reception (absence, then schedule, then DND,
+  then devices), with routing.absence, routing.schedule and routing.devices;
+- a department: routing.skipping (who is left out), then routing.strategies (in
+  which order and windows the others ring), each member with routing.devices;
+- where the call goes next: routing.targets (no answer, off hours, absence;
+  forwards, loops and the hop limit);
+- what the legs show and carry: routing.callerid, routing.dialstring.
 
-A forward to an employee or department is a hop.  Reaching someone already reached
-(a loop), or a hop beyond `company.max_forwards`, ends the call in the voicemail of
-whoever was originally called.  Department members who are rung count as reached.
-Inside a department a member's own no-answer forwarding is not followed: the
-department's target is.
+A forward taken after something has rung is decided when the call gets there
+unanswered: the walk stops and leaves a `Continuation` (`Plan.then`) that `resume`
+takes up with the time and the live state of that moment.  So each plan rings one
+person or one department at most.
 
-A hop taken after something has rung is decided when the call gets there (if nobody
-answered): the walk stops and leaves a `Continuation` (`Plan.then`), which
-routing.resume takes up with the time and the live state of that moment.  The next
-person or department is then rung by who is available, on a call, working or absent
-20 or 60 seconds later, not when the call came in; and a call that is answered (most
-are) never pays for the rest of its chain.  So each plan rings one person or one
-department at most.
-
-This is the hot path of `plan()` (budget: 50 µs at p99 for 20-member departments),
-hence:
-- `now` is read once, as whole UTC seconds; whether a clock (zone + schedule) works
-  is kept per UTC hour for all calls (routing.clock), a zone's local day per call;
-- a department call works out who can ring as masks (bit i: member i): the
-  department's members by clock, by devices and with absences (routing.index), and
-  what the live views say of them, kept between calls by routing.live; the masks
-  are the key its ring step is kept under;
-- a department's bridge is built from its members' leg templates and kept by who
-  rings with which devices, a person's legs per turn (routing.legs); a call builds
-  only its steps, and the head of a dial string when it carries the caller's number.
+The daemon routes through the speed layer (routing.fast), which must plan exactly
+as this module does (tests/routing/test_fast_layer.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
 from typing import Optional, Union
-from zoneinfo import ZoneInfo
 
-from config.models import Absence
-from routing import dialstring
-from routing.absence import absence_on
+from config.models import Department, Employee, Target
+from config.snapshot import Snapshot
+from routing import dialstring, reception, targets
+from routing.absence import absence_now
 from routing.callerid import call_variables, mobile_leg_variables, own_number
-from routing.clock import Clock, WorkingHours
-from routing.department import idle_order, round_robin
-from routing.devices import FORWARDED_TURN, UNREGISTERED_TURN, VARIANTS, turn_for
-from routing.index import Entity, Group, Person, Route, RoutingIndex, route_of
-from routing.legs import Fragment, Ring
-from routing.live import LiveMasks, masks_of
-from routing.localtime import SECONDS_PER_HOUR
-from routing.types import Overrides, Presence, Rotation, Step
-from routing.values import new_step, ring_step
+from routing.devices import CONFIRM_FILE, MOBILE, OFFICE, Devices, devices_to_ring, timings
+from routing.numbers import company_number
+from routing.schedule import WorkCalendar, working_now
+from routing.skipping import skip_reason
+from routing.strategies import ring_order, turns
+from routing.types import Call, Continuation, Leg, Overrides, Plan, Presence, Rotation, Step
 
-Owner = Union[Person, Group]
-_UNKNOWN = object()
+Entity = Union[Employee, Department]
+UNKNOWN_NUMBER = (Step(action="hangup", cause="UNALLOCATED_NUMBER", reason="unknown_number"),)
 
 
-@dataclass(frozen=True, eq=False)
-class Continuation:
-    """A forward a plan stopped at, to be taken if the call gets there unanswered:
-    what the walk knew then (see the module's docstring and routing.resume)."""
-    entity: Entity                           # the person or department forwarded to
-    reason: str                              # why: no_answer, off_hours, ... (the reached entity's step reason)
-    origin: Entity                           # who was called: loops and the hop limit end in their voicemail
-    visited: frozenset                       # logins and Groups reached so far
-    hops: int                                # forwards taken, this one included
-    caller: str
-    internal: bool
-    did: Optional[str]                       # the company number the call came in on
+# --------------------------------------------------------------------------- who is dialled
+
+def resolve(snapshot: Snapshot, dialled: str) -> tuple[Optional[Entity], Optional[str]]:
+    """What a dialled number reaches, and the company number it came in on: an
+    extension (an employee's or a department's), a login, then a company number in
+    any of its dialled forms (routing.numbers)."""
+    number = dialled.strip()
+    entity = snapshot.department_by_extension.get(number) or snapshot.by_extension.get(number) \
+        or snapshot.by_login.get(number)
+    if entity is not None:
+        return entity, None
+    e164 = company_number(number, snapshot.company.numbers)
+    if e164 is None:
+        return None, None
+    target = snapshot.company.numbers[e164]
+    entity = snapshot.by_login.get(target.value) if target.kind == "employee" else \
+        snapshot.departments.get(target.value)
+    return (entity, e164) if entity is not None else (None, None)
+
+
+def is_employee(snapshot: Snapshot, caller: str) -> bool:
+    """Whether a caller ID is one of the company's employees: an extension or a login."""
+    return caller in snapshot.by_login or caller in snapshot.by_extension
+
+
+def plan_kind(entity: Entity) -> str:
+    """`Plan.kind` of a plan that reaches `entity`."""
+    return "department" if isinstance(entity, Department) else "employee"
+
+
+def ref_of(entity: Entity) -> str:
+    """The Step.target / Plan.target value naming a person or department."""
+    return f"department:{entity.name}" if isinstance(entity, Department) else f"employee:{entity.login}"
+
+
+def entity_of(snapshot: Snapshot, ref: str) -> Optional[Entity]:
+    """The person or department a Step.target / Plan.target names ("" names nobody)."""
+    what, _, name = ref.partition(":")
+    if what == "employee":
+        return snapshot.by_login.get(name)
+    return snapshot.departments.get(name) if what == "department" else None
+
+
+# --------------------------------------------------------------------------- plan, resume
+
+def plan(call: Call, snapshot: Snapshot, now: dt.datetime, presence: Presence, rotation: Rotation,
+         overrides: Overrides) -> Plan:
+    internal = is_employee(snapshot, call.caller)
+    entity, did = resolve(snapshot, call.destination)
+    if entity is None:
+        return Plan("unknown_number", "", UNKNOWN_NUMBER, "unknown", internal)
+    walk = Walk(snapshot, now, call.caller, internal, did, presence, rotation, overrides, ref_of(entity))
+    reason = walk.reach(entity, "department" if isinstance(entity, Department) else "direct")
+    return Plan(reason, ref_of(entity), tuple(walk.steps), plan_kind(entity), internal, walk.then)
+
+
+def resume(then: Continuation, snapshot: Snapshot, now: dt.datetime, presence: Presence, rotation: Rotation,
+           overrides: Overrides) -> Plan:
+    walk = Walk(snapshot, now, then.caller, then.internal, then.did, presence, rotation, overrides, then.origin)
+    walk.people.update(then.people)
+    walk.departments.update(then.departments)
+    walk.hops = then.hops
+    entity = entity_of(snapshot, then.to)
+    reason = walk.reach(entity, then.reason)
+    return Plan(reason, then.to, tuple(walk.steps), plan_kind(entity), then.internal, walk.then)
 
 
 class Walk:
-    __slots__ = ("index", "caller", "internal", "did", "seconds", "presence", "rotation", "overrides", "live", "origin",
-                 "steps", "visited", "hops", "rang", "then", "_local", "_hour", "_minute", "_extra", "_call_vars",
-                 "_own")
+    """The memory of one plan being built: the steps so far, who has been reached and
+    how many forwards were taken."""
 
-    def __init__(self, index: RoutingIndex, caller: str, internal: bool, did: Optional[str], seconds: int,
-                 presence: Presence, rotation: Rotation, overrides: Overrides, origin: Entity,
-                 live: Optional[LiveMasks] = None):
-        self.index = index
+    def __init__(self, snapshot: Snapshot, now: dt.datetime, caller: str, internal: bool, did: Optional[str],
+                 presence: Presence, rotation: Rotation, overrides: Overrides, origin: str):
+        self.snapshot = snapshot
+        self.company = snapshot.company
+        self.now = now
         self.caller = caller
         self.internal = internal
         self.did = did                       # the company number the call came in on
-        self.seconds = seconds               # now: whole seconds since the epoch, UTC
         self.presence = presence
         self.rotation = rotation
         self.overrides = overrides
-        self.live = live                     # departments' masks kept between calls (routing.live)
-        self.origin = origin
+        self.origin = origin                 # who was called: loops and the hop limit end in their voicemail
         self.steps: list[Step] = []
-        self.visited: set[object] = set()    # logins of people, Group objects
+        self.people: set[str] = set()        # logins reached
+        self.departments: set[str] = set()   # department names reached
         self.hops = 0
         self.rang = False                    # a ring step is in: later forwards are decided later
         self.then: Optional[Continuation] = None
-        hour, second = divmod(seconds, SECONDS_PER_HOUR)
-        self._hour = index.working.of(hour)  # the clocks' worked minutes in this UTC hour
-        self._minute = second // 60
-        self._local: Optional[dict[ZoneInfo, tuple[int, int]]] = None    # see _local_time
-        self._extra: Optional[str] = None    # see _mobile_extra
-        self._call_vars: Optional[str] = None
-        self._own: object = _UNKNOWN
-
-    # ------------------------------------------------------------------ reaching
 
     def reach(self, entity: Entity, reason: str) -> str:
         """Route to a person or department; returns their state (a Plan.reason)."""
-        if type(entity) is Group:
+        if isinstance(entity, Department):
             return self.department(entity, reason)
         return self.person(entity, reason)
 
-    def person(self, p: Person, reason: str) -> str:
-        self.visited.add(p.login)
-        if p.absences:
-            absence = self._absence(p)
-            if absence is not None:
-                if absence.announce:
-                    self.steps.append(new_step(action="announce", file=absence.announce, reason="absent",
-                                               target=p.ref))
-                self.follow(route_of(absence.forward), p, "absent")
-                return "absent"
-        if not self._working(p.clock):
-            self.follow(p.off_hours, p, "off_hours")
-            return "off_hours"
-        if self.overrides.dnd(p.login):
-            self.follow(p.no_answer, p, "dnd")
-            return "dnd"
-        variant = turn_for(p, self.presence, self.overrides)
-        if variant is None:
-            self.follow(p.no_answer, p, "unregistered")
-            return "unregistered"
-        forwarded = variant == FORWARDED_TURN
-        if p.no_answer_after > 0:
-            legs = self.index.legs.fragment(p, variant, 0, p.no_answer_after, self._mobile_extra())
-            self.steps.append(self._ring_step(legs, "forward_to_mobile" if forwarded else reason, p.ref))
-        self.follow(p.no_answer, p, "no_answer")
-        return "forward_to_mobile" if forwarded else "working"
+    # ------------------------------------------------------------------ a person
 
-    def department(self, g: Group, reason: str) -> str:
-        self.visited.add(g)
-        ring = self._ring_of(g)
-        if ring is None:
-            self.follow(g.no_answer, g, "no_one_available")
+    def person(self, e: Employee, reason: str) -> str:
+        """routing.reception: absence, off hours, DND, devices."""
+        self.people.add(e.login)
+        r = e.reception
+        absence = absence_now(r.absences, self.now, self.snapshot.zone_of(e))
+        forwarded = bool(e.mobile) and self.overrides.forward_to_mobile(e.login)
+        devices = self.devices(e, forwarded)
+        state = reception.direct_call(absent=absence is not None, working=self.working(e),
+                                      dnd=self.overrides.dnd(e.login), devices=devices, forwarded_to_mobile=forwarded)
+        if state == reception.ABSENT and absence.announce:
+            self.steps.append(Step(action="announce", file=absence.announce, reason="absent", target=ref_of(e)))
+        if state in reception.RINGS:
+            legs = self.legs(e, devices, 0, r.no_answer.after)
+            if legs:
+                self.ring(legs, state if state == reception.FORWARD_TO_MOBILE else reason, ref_of(e))
+        target = {"absence": absence.forward if absence is not None else None, "off_hours": r.off_hours,
+                  "no_answer": r.no_answer}[reception.TARGET_OF[state]]
+        self.follow(target, e, reception.target_reason(state))
+        return state
+
+    def devices(self, e: Employee, forwarded: bool) -> Devices:
+        r = e.reception
+        return devices_to_ring(r.devices, r.mobile_delay, bool(e.mobile), self.presence.is_registered(e.login),
+                               forwarded)
+
+    def working(self, e: Employee) -> bool:
+        r = e.reception
+        calendar = None if r.week is None else WorkCalendar.build(r.week, self.company.holidays,
+                                                                  self.company.workdays)
+        return working_now(calendar, self.now, self.snapshot.zone_of(e))
+
+    # ------------------------------------------------------------------ a department
+
+    def department(self, d: Department, reason: str) -> str:
+        """routing.skipping, then routing.strategies."""
+        self.departments.add(d.name)
+        members = [self.snapshot.by_login[login] for login in d.members if login in self.snapshot.by_login]
+        available = []
+        for e in members:
+            devices = self.member_devices(e, d)
+            if devices is not None:
+                available.append((e, devices))
+        if not available:
+            self.follow(d.no_answer, d, "no_one_available")
             return "no_one_available"
-        self.visited.update(ring.logins)
-        self.steps.append(self._ring_step(ring.bridge, reason, g.ref))
-        self.follow(g.no_answer, g, "no_answer")
+        start = self.rotation.round_robin_start(d.name) if d.strategy == "round_robin" else 0
+        last = [self.rotation.last_answered(e.login) for e, _ in available] if d.strategy == "longest_idle" else []
+        ordered = ring_order(d.strategy, available, start, last)
+        legs: list[Leg] = []
+        for (e, devices), (begin, end) in turns(d.strategy, ordered, len(members), d.member_timeout, d.timeout):
+            legs += self.legs(e, devices, begin, end)
+            self.people.add(e.login)
+        self.ring(legs, reason, ref_of(d))
+        self.follow(d.no_answer, d, "no_answer")
         return "department"
 
-    def _ring_of(self, g: Group) -> Optional[Ring]:
-        """The department's ring step now, or None when no member can be rung.
+    def member_devices(self, e: Employee, d: Department) -> Optional[Devices]:
+        """The devices a department call rings for member `e`, None when it skips them."""
+        login = e.login
+        zone = self.snapshot.zone_of(e)
+        devices = self.devices(e, bool(e.mobile) and self.overrides.forward_to_mobile(login))
+        why = skip_reason(reached=login in self.people,
+                          absent=absence_now(e.reception.absences, self.now, zone) is not None,
+                          working=self.working(e), dnd=self.overrides.dnd(login),
+                          busy=self.presence.is_busy(login), skip_busy=d.skip_busy, devices=devices)
+        return devices if why is None else None
 
-        Kept per department (routing.legs) under who rings with which devices, as
-        the masks of `_available`, and for round robin the member it starts with;
-        for longest idle, whose order is read member by member, under the turns in
-        that order."""
-        registered, forwarded, unregistered = self._available(g)
-        available = registered | forwarded | unregistered
-        if not available:
-            return None
-        extra = self._mobile_extra()
-        strategy = g.strategy
-        rung: Optional[list[int]] = None
-        first = 0
-        if strategy == "longest_idle":
-            turns = _turns(registered, forwarded, unregistered)
-            last, logins = self.rotation.last_answered, g.logins
-            rung = idle_order(turns, [last(logins[turn // VARIANTS]) for turn in turns])[:len(g.windows)]
-            key: tuple = (extra, tuple(rung))
-        else:
-            if strategy == "round_robin":
-                first = self.rotation.round_robin_start(g.name) % available.bit_count()
-            key = (extra, registered, forwarded, unregistered, first)
-        ring = g.bridges.get(key)
-        if ring is None:
-            if rung is None:
-                rung = round_robin(_turns(registered, forwarded, unregistered), first)[:len(g.windows)]
-            ring = self.index.legs.keep(g, key, rung, extra)
-        return ring
+    # ------------------------------------------------------------------ where next
 
-    def _available(self, g: Group) -> tuple[int, int, int]:
-        """Who of `g` can be rung now, as masks (bit i: member i) by the device variant
-        that rings (routing.devices): registered (or needing no registration),
-        forwarded to the mobile (`*21`), not registered but ringing the mobile
-        (`devices: all`).  Sequential and cascade keep the first `g.needed`.
-
-        Left out: already reached in this call, off hours by their own schedule,
-        absent, DND, on a call (when the department skips busy members), nothing to
-        ring.  This is the rule of `turn_for` as integer operations, except that a
-        mobile-only member is not asked about `*21` (it would ring the same mobile);
-        what the live views say comes as masks too (routing.live)."""
-        unregistered, busy, dnd, forwarded = self.live.of(g) if self.live is not None else \
-            masks_of(g, self.presence, self.overrides)
-        hour, minute = self._hour, self._minute
-        working = 0
-        for clock, members in g.clock_masks:
-            worked = hour.get(clock)
-            if worked is None:
-                if self._working(clock):
-                    working |= members
-            elif (worked >> minute) & 1:
-                working |= members
-        if self.visited:
-            bits = g.bits
-            for login in g.login_set.intersection(self.visited):     # by the sets' hashes: no login is read
-                working &= ~(1 << bits[login])
-        left = working & ~dnd
-        if g.skip_busy:
-            left &= ~busy
-        for members, absences, zone in g.absentees:
-            if left & members and absence_on(absences, self._local_time(zone)[0]) is not None:
-                left &= ~members
-        office, mobile, either, both = g.kind_masks
-        can_forward = either | both
-        on_mobile = left & can_forward & forwarded
-        registered = left & (office & ~unregistered | can_forward & ~unregistered & ~forwarded | mobile)
-        unregistered = left & both & unregistered & ~forwarded
-        if g.needed < len(g.logins):
-            beyond = registered | on_mobile | unregistered
-            for _ in range(g.needed):
-                beyond &= beyond - 1            # drops the lowest member
-            if beyond:
-                registered &= ~beyond
-                on_mobile &= ~beyond
-                unregistered &= ~beyond
-        return registered, on_mobile, unregistered
-
-    # ------------------------------------------------------------------ targets
-
-    def follow(self, route: Route, owner: Owner, reason: str) -> None:
-        """Where `owner`'s rule sends the call; `voicemail: true` is the owner's own box."""
-        kind, value = route
-        if kind == "employee":
-            self._forward(self.index.people.get(value), owner, reason)
-        elif kind == "department":
-            self._forward(self.index.groups.get(value), owner, reason)
-        else:
-            self.steps.append(self._final(kind, value, owner, reason))
-
-    def _forward(self, entity: Optional[Entity], owner: Owner, reason: str) -> None:
+    def follow(self, target: Target, owner: Entity, reason: str) -> None:
+        """Where `owner`'s target sends the call (routing.targets)."""
+        action, value = target.kind, target.value
+        if action not in targets.FORWARDS:
+            self.steps.append(targets.final_step(action, value, ref_of(owner), owner.extension, reason))
+            return
+        entity = self.snapshot.by_login.get(value) if action == targets.EMPLOYEE else \
+            self.snapshot.departments.get(value)
         if entity is None:                   # dangling reference (config checks refuse them)
-            self.steps.append(self._final("voicemail", None, owner, reason))
-        elif (entity if type(entity) is Group else entity.login) in self.visited:
-            self.steps.append(self._final("voicemail", None, self.origin, "loop"))
-        elif self.hops >= self.index.max_forwards:
-            self.steps.append(self._final("voicemail", None, self.origin, "max_forwards"))
+            self.steps.append(targets.final_step(targets.VOICEMAIL, None, ref_of(owner), owner.extension, reason))
+            return
+        reached = entity.name in self.departments if isinstance(entity, Department) else entity.login in self.people
+        refused = targets.forward_refused(reached, self.hops, self.company.max_forwards)
+        if refused is not None:
+            origin = entity_of(self.snapshot, self.origin)
+            self.steps.append(targets.final_step(targets.VOICEMAIL, None, self.origin, origin.extension, refused))
+            return
+        self.hops += 1
+        if self.rang:
+            self.then = Continuation(ref_of(entity), reason, self.origin, frozenset(self.people),
+                                     frozenset(self.departments), self.hops, self.caller, self.internal, self.did)
         else:
-            self.hops += 1
-            if self.rang:
-                self.then = Continuation(entity, reason, self.origin, frozenset(self.visited), self.hops,
-                                         self.caller, self.internal, self.did)
+            self.reach(entity, reason)
+
+    # ------------------------------------------------------------------ legs and the bridge
+
+    def legs(self, e: Employee, devices: Devices, start: int, end: int) -> list[Leg]:
+        """`e`'s devices in the turn from `start` to `end` of the step (routing.devices.timings)."""
+        out = []
+        for device, delay, timeout in timings(devices, start, end):
+            if device == OFFICE:
+                dial = dialstring.leg(dialstring.office_endpoint(e.login, self.company.domain), timeout, delay)
+                out.append(Leg(OFFICE, e.login, delay, timeout, dial, False))
             else:
-                self.reach(entity, reason)
+                confirm = e.reception.mobile_confirm
+                extra = dialstring.join_variables(self.mobile_variables(),
+                                                  dialstring.confirm_variables(CONFIRM_FILE) if confirm else "")
+                dial = dialstring.leg(dialstring.mobile_endpoint(self.company.gateway, e.mobile), timeout, delay,
+                                      extra)
+                out.append(Leg(MOBILE, e.login, delay, timeout, dial, confirm))
+        return out
 
-    @classmethod
-    def resuming(cls, index: RoutingIndex, then: Continuation, seconds: int, presence: Presence,
-                 rotation: Rotation, overrides: Overrides, live: Optional[LiveMasks]) -> Walk:
-        """A walk that goes on from `then`, at `seconds`."""
-        walk = cls(index, then.caller, then.internal, then.did, seconds, presence, rotation, overrides, then.origin,
-                   live)
-        walk.visited.update(then.visited)
-        walk.hops = then.hops
-        return walk
-
-    def _final(self, kind: str, value: Optional[str], owner: Owner, reason: str) -> Step:
-        """A voicemail, message or busy step (the same for every call: memoised)."""
-        memo = self.index.memo
-        key = (kind, value, owner, reason)
-        step = memo.get(key)
-        if step is None:
-            if kind == "voicemail":
-                step = new_step(action="voicemail", mailbox=value or owner.mailbox, reason=reason, target=owner.ref)
-            elif kind == "message":
-                step = new_step(action="message", file=value, reason=reason, target=owner.ref)
-            else:
-                step = new_step(action="hangup", cause="USER_BUSY", reason=reason, target=owner.ref)
-            memo.put(key, step)
-        return step
-
-    # ------------------------------------------------------------------ ring steps
-
-    def _ring_step(self, legs: Fragment, reason: str, target: str) -> Step:
-        """The step of a bridge: its legs' dial strings behind the call-wide variables."""
+    def ring(self, legs: list[Leg], reason: str, target: str) -> None:
+        """One ring step: one bridge of all the legs, as long as the last one rings."""
         self.rang = True
-        if legs.whole:
-            return ring_step(legs.legs, legs.end, legs.whole, reason, target)
-        call_vars = self._call_variables() if legs.mobile else ""
-        prefix = dialstring.bridge_prefix(legs.end, legs.mobile, call_vars)
-        return ring_step(legs.legs, legs.end, prefix + legs.dial, reason, target)
+        timeout = max(leg.delay + leg.timeout for leg in legs)
+        mobile = any(leg.device == MOBILE for leg in legs)
+        call_vars = call_variables(self.own_number()) if mobile else ""
+        dial = dialstring.bridge([leg.dial for leg in legs], timeout, mobile, call_vars)
+        self.steps.append(Step(action="ring", legs=tuple(legs), timeout=timeout, dial=dial, reason=reason,
+                               target=target))
 
-    def _call_variables(self) -> str:
-        if self._call_vars is None:
-            self._call_vars = call_variables(self._own_number())
-        return self._call_vars
+    def own_number(self) -> Optional[str]:
+        return own_number(self.caller, self.internal, self.company.mobile_caller_id)
 
-    def _own_number(self) -> Optional[str]:
-        """The caller's number if mobile legs show it (see routing.callerid); once per call."""
-        if self._own is _UNKNOWN:
-            self._own = own_number(self.index, self.caller, self.internal)
-        return self._own
-
-    def _mobile_extra(self) -> str:
-        """The mobile legs' variables that depend on the call: the company's caller ID
-        when the caller's own number is not shown, and the Diversion header naming
-        the company number dialled (see routing.callerid).  Memoised across calls."""
-        extra = self._extra
-        if extra is None:
-            own = self._own_number()
-            did = self.did if self.index.diversion else None
-            key = ("mobile", own is None, did)
-            memo = self.index.memo
-            extra = memo.get(key)
-            if extra is None:
-                extra = memo.put(key, mobile_leg_variables(self.index, own, did))
-            self._extra = extra
-        return extra
-
-    # ------------------------------------------------------------------ time
-
-    def _absence(self, p: Person) -> Optional[Absence]:
-        """The absence covering today on the person's own calendar, if any."""
-        return absence_on(p.absences, self._local_time(p.clock.zone)[0])
-
-    def _working(self, clock: Clock) -> bool:
-        """Whether people on `clock` work now by its schedule (routing.clock)."""
-        return WorkingHours.works(self._hour, clock, self.seconds)
-
-    def _local_time(self, zone: ZoneInfo) -> tuple[int, int]:
-        """`now` on the wall clock of `zone`: (day ordinal, minute of the day), once per zone and call
-        (only absences need it: most calls never do)."""
-        if self._local is None:
-            self._local = {}
-        local = self._local.get(zone)
-        if local is None:
-            local = self._local[zone] = self.index.offsets.local(zone, self.seconds)
-        return local
-
-
-def _turns(registered: int, forwarded: int, unregistered: int) -> list[int]:
-    """The members of the masks in the department's order, each as a turn: member
-    index * VARIANTS + the device variant that rings."""
-    available = registered | forwarded | unregistered
-    turns = []
-    while available:
-        low = available & -available
-        turn = (low.bit_length() - 1) * VARIANTS
-        if forwarded & low:
-            turn += FORWARDED_TURN
-        elif unregistered & low:
-            turn += UNREGISTERED_TURN
-        turns.append(turn)
-        available ^= low
-    return turns
+    def mobile_variables(self) -> str:
+        """What every mobile leg of this call carries (routing.callerid)."""
+        return mobile_leg_variables(self.own_number(), self.did, self.company.caller_id, self.company.diversion)

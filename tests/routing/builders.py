@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from config.models import ConfigFile
 from config.snapshot import Snapshot
 from routing import expand, plan as route
+from routing.fast.live import LiveMasks
 from routing.types import ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Plan
 
 DOMAIN = "pbx.romashka.local"
@@ -91,9 +92,18 @@ class Turns:
 
 def call(snapshot: Snapshot, to: str, caller: str = "+79035550000", now: dt.datetime = TUESDAY_10,
          presence=ASSUME_AVAILABLE, rotation=NO_ROTATION, overrides=NO_OVERRIDES) -> Plan:
-    """The whole plan if nobody answers (forwards taken up when the call would get there)."""
-    first = route(Call(destination=to, caller=caller), snapshot, now, presence, rotation, overrides)
-    return expand(first, snapshot, now, presence, rotation, overrides)
+    """The whole plan if nobody answers (forwards taken up when the call would get there),
+    by the plain rules; the speed layer (routing.fast) must give the very same plan."""
+    plain = whole(snapshot, to, caller, now, presence, rotation, overrides)
+    fast = whole(snapshot, to, caller, now, presence, rotation, overrides, LiveMasks(presence, overrides))
+    assert fast == plain, "the speed layer planned otherwise than the plain rules"
+    return plain
+
+
+def whole(snapshot: Snapshot, to: str, caller: str, now: dt.datetime, presence, rotation, overrides,
+          live: Optional[LiveMasks] = None) -> Plan:
+    first = route(Call(destination=to, caller=caller), snapshot, now, presence, rotation, overrides, live)
+    return expand(first, snapshot, now, presence, rotation, overrides, live)
 
 
 def path(plan: Plan) -> list[tuple[str, str, str]]:

@@ -3,7 +3,8 @@ import datetime as dt
 
 from hypothesis import strategies as st
 
-from tests.routing.builders import company
+from config.snapshot import Snapshot
+from tests.routing.builders import Devices, Switches, Turns, company
 
 LOGINS = [f"e{i}" for i in range(6)]
 DEPARTMENTS = ["d0", "d1"]
@@ -65,3 +66,37 @@ def companies(draw):
                    workdays=["2026-12-26"], numbers=numbers, diversion=draw(st.booleans()),
                    caller_id=draw(st.sampled_from([None, "+74950000000"])),
                    mobile_caller_id=draw(st.sampled_from(["caller", "company"])))
+
+
+UTC = dt.timezone.utc
+SPRING = dt.datetime(2026, 3, 29, 1, 0, tzinfo=UTC)          # Berlin 02:00 CET -> 03:00 CEST
+AUTUMN = dt.datetime(2026, 10, 25, 1, 0, tzinfo=UTC)         # Berlin 03:00 CEST -> 02:00 CET
+# DST changes in the middle of a UTC hour (the zone's offset has half an hour):
+NEWFOUNDLAND = dt.datetime(2026, 3, 8, 5, 30, tzinfo=UTC)    # St John's 02:00 -03:30 -> 03:00 -02:30
+CHANGES = [SPRING, AUTUMN, NEWFOUNDLAND,
+           dt.datetime(2026, 11, 1, 4, 30, tzinfo=UTC),      # St John's 02:00 -02:30 -> 01:00 -03:30
+           dt.datetime(2026, 4, 4, 16, 30, tzinfo=UTC),      # Adelaide 03:00 +10:30 -> 02:00 +09:30
+           dt.datetime(2026, 10, 3, 15, 30, tzinfo=UTC),     # Lord Howe 02:00 +10:30 -> 02:30 +11
+           dt.datetime(2026, 4, 4, 15, 0, tzinfo=UTC)]       # Lord Howe 02:00 +11 -> 01:30 +10:30
+
+
+def instants():
+    """Anywhere in 2026, or within a few hours of a DST change or of midnight in the zones used."""
+    around = st.sampled_from(CHANGES + [dt.datetime(2026, 12, 14, 21, 0, tzinfo=UTC),
+                                        dt.datetime(2026, 12, 15, 18, 30, tzinfo=UTC)])
+    return st.one_of(
+        st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31), timezones=st.just(UTC)),
+        st.builds(lambda t, s: t + dt.timedelta(seconds=s), around, st.integers(-3 * 3600, 3 * 3600)))
+
+
+@st.composite
+def calls(draw, snapshot: Snapshot):
+    """One call to the company: any of its numbers, any time, any live state, an inside or outside caller."""
+    numbers = [e.extension for e in snapshot.file.employees] + [d.extension for d in snapshot.file.departments]
+    numbers += ["84951230000", "+74951230001"]
+    some = st.sets(st.sampled_from(LOGINS))
+    last = st.dictionaries(st.sampled_from(LOGINS), st.datetimes(dt.datetime(2025, 1, 1), dt.datetime(2026, 1, 1),
+                                                                 timezones=st.sampled_from([UTC, None])))
+    return dict(to=draw(st.sampled_from(numbers)), caller=draw(st.sampled_from(["+79035550000", "201", "x"])),
+                now=draw(instants()), presence=Devices(draw(some), draw(some)),
+                overrides=Switches(draw(some), draw(some)), rotation=Turns(draw(st.integers(0, 100)), draw(last)))

@@ -1,21 +1,44 @@
-"""Absences as the index keeps them (day-ordinal spans) answer like the file's dates."""
-import datetime as dt
+"""«Отсутствие», as the help page puts it (routing.absence).
 
-from hypothesis import given, strategies as st
+A range of dates, both included; with no end it lasts until removed; it ends by
+itself; "today" is the employee's own date.
+(Whole direct and department calls during an absence: test_employee.py, test_department.py.)
+"""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from config.models import Absence
-from routing.absence import absence_on, current_absence, spans
+from routing.absence import absence_now, current_absence
 
-DAYS = st.dates(dt.date(2026, 1, 1), dt.date(2027, 12, 31))
-
-
-@st.composite
-def absences(draw):
-    start = draw(DAYS)
-    end = draw(st.one_of(st.none(), st.integers(0, 30).map(lambda n: start + dt.timedelta(days=n))))
-    return Absence.model_validate({"from": start, "to": end})
+VACATION = Absence.model_validate({"from": "2026-12-14", "to": "2026-12-18", "reason": "vacation",
+                                   "forward": {"employee": "anna"}})
+SICK = Absence.model_validate({"from": "2026-12-16", "reason": "sick_leave", "forward": {"voicemail": True}})
 
 
-@given(st.lists(absences(), max_size=4), DAYS)
-def test_spans_find_the_same_absence_as_the_dates(listed, day):
-    assert absence_on(spans(listed), day.toordinal()) is current_absence(listed, day)
+@pytest.mark.parametrize("day, expected", [
+    (dt.date(2026, 12, 13), None),               # the day before
+    (dt.date(2026, 12, 14), VACATION),           # the first day is included
+    (dt.date(2026, 12, 18), VACATION),           # the last day too
+    (dt.date(2026, 12, 19), None),               # it ended by itself
+])
+def test_an_absence_covers_its_dates_both_included(day, expected):
+    assert current_absence([VACATION], day) is expected
+
+
+def test_an_absence_with_no_end_lasts_until_removed():
+    assert current_absence([SICK], dt.date(2036, 1, 1)) is SICK
+    assert current_absence([SICK], dt.date(2026, 12, 15)) is None
+
+
+def test_when_two_overlap_the_first_listed_applies():
+    assert current_absence([VACATION, SICK], dt.date(2026, 12, 17)) is VACATION
+    assert current_absence([SICK, VACATION], dt.date(2026, 12, 17)) is SICK
+
+
+def test_today_is_the_employees_own_date():
+    """23:30 on the 13th in Moscow is already the 14th in Vladivostok."""
+    now = dt.datetime(2026, 12, 13, 23, 30, tzinfo=ZoneInfo("Europe/Moscow"))
+    assert absence_now([VACATION], now, ZoneInfo("Europe/Moscow")) is None
+    assert absence_now([VACATION], now, ZoneInfo("Asia/Vladivostok")) is VACATION

@@ -11,59 +11,26 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import routing.index
 from config.snapshot import Snapshot
-from routing.clock import Clock, WorkingHours
-from routing.index import index_for
-from routing.legs import BRIDGES_PER_DEPARTMENT, LegCache
-from routing.localtime import ZoneOffsets, utc_seconds
+from routing.fast.clock import Clock, WorkingHours
+from routing.fast.index import INDEXES, index_for
+from routing.fast.legs import BRIDGES_PER_DEPARTMENT, LegCache
+from routing.fast.localtime import ZoneOffsets, utc_seconds
 from routing.schedule import WorkCalendar
 from tests.routing.builders import (BERLIN, TUESDAY_10, Devices, Switches, Turns, at, call, company, department,
                                     employee, path, rung)
-from tests.routing.generate import LOGINS, companies
+from tests.routing.generate import AUTUMN, NEWFOUNDLAND, SPRING, UTC, calls, companies, instants
 
-UTC = dt.timezone.utc
 ST_JOHNS = ZoneInfo("America/St_Johns")
-SPRING = dt.datetime(2026, 3, 29, 1, 0, tzinfo=UTC)          # Berlin 02:00 CET -> 03:00 CEST
-AUTUMN = dt.datetime(2026, 10, 25, 1, 0, tzinfo=UTC)         # Berlin 03:00 CEST -> 02:00 CET
-# DST changes in the middle of a UTC hour (the zone's offset has half an hour):
-NEWFOUNDLAND = dt.datetime(2026, 3, 8, 5, 30, tzinfo=UTC)    # St John's 02:00 -03:30 -> 03:00 -02:30
-CHANGES = [SPRING, AUTUMN, NEWFOUNDLAND,
-           dt.datetime(2026, 11, 1, 4, 30, tzinfo=UTC),      # St John's 02:00 -02:30 -> 01:00 -03:30
-           dt.datetime(2026, 4, 4, 16, 30, tzinfo=UTC),      # Adelaide 03:00 +10:30 -> 02:00 +09:30
-           dt.datetime(2026, 10, 3, 15, 30, tzinfo=UTC),     # Lord Howe 02:00 +10:30 -> 02:30 +11
-           dt.datetime(2026, 4, 4, 15, 0, tzinfo=UTC)]       # Lord Howe 02:00 +11 -> 01:30 +10:30
 
 
 def fresh(snapshot: Snapshot) -> Snapshot:
     """The same file as a new snapshot, with a routing index built from nothing
     (not from the latest index, as a reload's is)."""
     new = Snapshot.build(snapshot.file)
-    routing.index._latest = None
+    INDEXES.forget_latest()
     index_for(new)
     return new
-
-
-def instants():
-    """Anywhere in 2026, or within a few hours of a DST change or of midnight in the zones used."""
-    around = st.sampled_from(CHANGES + [dt.datetime(2026, 12, 14, 21, 0, tzinfo=UTC),
-                                        dt.datetime(2026, 12, 15, 18, 30, tzinfo=UTC)])
-    return st.one_of(
-        st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 31), timezones=st.just(UTC)),
-        st.builds(lambda t, s: t + dt.timedelta(seconds=s), around, st.integers(-3 * 3600, 3 * 3600)))
-
-
-@st.composite
-def calls(draw, snapshot: Snapshot):
-    """One call to the company: any of its numbers, any time, any live state, an inside or outside caller."""
-    numbers = [e.extension for e in snapshot.file.employees] + [d.extension for d in snapshot.file.departments]
-    numbers += ["84951230000", "+74951230001"]
-    some = st.sets(st.sampled_from(LOGINS))
-    last = st.dictionaries(st.sampled_from(LOGINS), st.datetimes(dt.datetime(2025, 1, 1), dt.datetime(2026, 1, 1),
-                                                                 timezones=st.sampled_from([UTC, None])))
-    return dict(to=draw(st.sampled_from(numbers)), caller=draw(st.sampled_from(["+79035550000", "201", "x"])),
-                now=draw(instants()), presence=Devices(draw(some), draw(some)),
-                overrides=Switches(draw(some), draw(some)), rotation=Turns(draw(st.integers(0, 100)), draw(last)))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -273,8 +240,8 @@ def test_kept_bridges_and_legs_are_bounded():
         for away in range(8):
             plan = call(snapshot, "500", rotation=Turns(start), presence=Devices(busy={f"m{away}"}))
             assert f"m{away}" not in {leg.login for leg in plan.steps[0].legs}
-    group = index_for(snapshot).groups["D"]
-    assert 0 < len(group.bridges) <= BRIDGES_PER_DEPARTMENT
+    index = index_for(snapshot)
+    assert 0 < len(index.legs._bridges[index.groups["D"]]) <= BRIDGES_PER_DEPARTMENT
     cache = LegCache(limit=16)
     person = index_for(snapshot).people["m0"]
     for end in range(1, 100):

@@ -141,7 +141,7 @@ def test_a_forward_after_a_ring_is_left_for_when_the_call_gets_there():
     snapshot = company([forwards_to("ivan", "201", {"employee": "anna"}), employee("anna", "202")])
     plan = first(snapshot, "201")
     assert path(plan) == [("ring", "direct", "employee:ivan")]
-    assert plan.then is not None and plan.then.entity.login == "anna" and plan.then.hops == 1
+    assert plan.then is not None and plan.then.to == "employee:anna" and plan.then.hops == 1
 
 
 def test_a_forward_before_anything_rang_is_followed_at_once():

@@ -4,7 +4,6 @@ import datetime as dt
 import pytest
 
 from routing import kind_of
-from routing.department import idle_order, members_needed, round_robin, windows
 from tests.routing.builders import (MSK, Devices, Switches, Turns, at, call, company, department, employee, path,
                                     rung)
 
@@ -102,42 +101,9 @@ def test_members_after_the_total_wait_are_not_rung():
     assert rung(plan) == [("a", "office", 0, 10), ("b", "office", 10, 5)]
 
 
-@pytest.mark.parametrize("strategy, count, slot, total, expected", [
-    ("simultaneous", 3, 10, 25, [(0, 25)] * 3),
-    ("sequential", 3, 10, 25, [(0, 10), (10, 20), (20, 25)]),
-    ("round_robin", 4, 10, 25, [(0, 10), (10, 20), (20, 25)]),
-    ("longest_idle", 2, 15, 60, [(0, 15), (15, 30)]),
-    ("cascade", 4, 10, 25, [(0, 25), (10, 25), (20, 25)]),
-    ("sequential", 0, 10, 25, []),
-])
-def test_windows(strategy, count, slot, total, expected):
-    assert windows(strategy, count, slot, total) == expected
-
-
-@pytest.mark.parametrize("strategy, expected", [
-    ("sequential", 3), ("cascade", 3), ("simultaneous", 20), ("round_robin", 20), ("longest_idle", 20)])
-def test_members_needed(strategy, expected):
-    assert members_needed(strategy, 20, 10, 25) == expected
-
-
 def test_a_sequential_department_looks_past_unavailable_members():
     plan = call(sales("sequential", members=("a", "b", "c")), "500", presence=Devices(busy={"a"}))
     assert [leg.login for leg in plan.steps[0].legs] == ["b", "b", "c"]
-
-
-def test_rotation_helpers():
-    assert round_robin([], 3) == []
-    assert round_robin(["a", "b", "c"], 5) == ["c", "a", "b"]
-    naive = dt.datetime(2026, 12, 15, 6, 0)                       # the store may keep UTC without a zone
-    aware = dt.datetime(2026, 12, 15, 10, 0, tzinfo=MSK)         # 07:00 UTC
-    assert idle_order(["a", "b", "c"], [aware, naive, None]) == ["c", "b", "a"]
-
-
-def test_longest_idle_ties_keep_the_department_order_whatever_the_zone():
-    utc = dt.datetime(2026, 12, 15, 7, 0, tzinfo=dt.timezone.utc)
-    same = {"a": utc, "b": utc.astimezone(MSK), "c": utc.replace(tzinfo=None), "d": utc - dt.timedelta(microseconds=1)}
-    assert idle_order(["a", "b", "c", "d", "e"], [same.get(m) for m in "abcde"]) == ["e", "d", "a", "b", "c"]
-    assert idle_order(["c", "b", "a"], [same.get(m) for m in "cba"]) == ["c", "b", "a"]
 
 
 # --------------------------------------------------------------------------- who is skipped

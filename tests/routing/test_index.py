@@ -1,9 +1,8 @@
-"""The per-snapshot routing index: built once, replaced with the snapshot, memo bounded."""
+"""The speed layer's per-snapshot index: built once, replaced with the snapshot, memo bounded."""
 import gc
 
-from routing import index as routing_index
-from routing.index import index_for
-from routing.memo import Memo
+from routing.fast.index import INDEXES, index_for
+from routing.fast.memo import Memo
 from tests.routing.builders import call, company, employee, rung
 
 
@@ -20,10 +19,10 @@ def test_the_index_goes_away_with_its_snapshot():
     snapshot = company([employee("ivan", "201")])
     index_for(snapshot)
     key = id(snapshot)
-    assert key in routing_index._indexes
+    assert key in INDEXES._by_snapshot
     del snapshot
     gc.collect()
-    assert key not in routing_index._indexes
+    assert key not in INDEXES._by_snapshot
 
 
 def test_the_memo_is_bounded_and_forgets_the_oldest_first():

@@ -1,4 +1,4 @@
-"""Departments' masks kept between calls (routing.live) plan exactly as asking the views.
+"""Departments' masks kept between calls (routing.fast.live) plan exactly as asking the views.
 
 The daemon's views tell LiveMasks of every change; a plan made with the kept masks
 must then equal the plan made by asking the views member by member.
@@ -8,8 +8,8 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from routing import expand, plan
-from routing.index import index_for
-from routing.live import LiveMasks
+from routing.fast.index import index_for
+from routing.fast.live import LiveMasks
 from routing.types import Call
 from tests.routing.builders import TUESDAY_10, Devices, Switches, Turns, company, department, employee, rung
 from tests.routing.generate import LOGINS, companies

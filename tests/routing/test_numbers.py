@@ -3,7 +3,7 @@ import phonenumbers
 import pytest
 from hypothesis import given, strategies as st
 
-from routing.numbers import clean, dialled_forms
+from routing.numbers import clean, company_number, dialled_forms
 from tests.routing.builders import call, company, department, employee, path
 
 SNAPSHOT = company(
@@ -57,3 +57,18 @@ def test_every_listed_form_is_what_phonenumbers_reads_as_the_number(subscriber, 
 
 def test_a_foreign_number_is_recognised_in_international_form():
     assert dialled_forms("+4930123456") == {"+4930123456", "8104930123456"}
+
+
+NUMBERS = ["+74951234567", "+78001000000", "+4930123456", "+79161234567"]
+
+
+@given(st.sampled_from(NUMBERS), st.sampled_from(["", "+", "00", "810", "8", "7", "+7"]),
+       st.lists(st.sampled_from(" -().0123456789"), max_size=3))
+def test_a_number_is_read_once_as_every_listed_form_would_read(number, prefix, noise):
+    """routing.numbers.company_number reads the dialled string once; the speed layer
+    looks its cleaned form up among every number's forms: the same answer."""
+    digits = number.lstrip("+")
+    digits = digits[1:] if prefix in ("8", "7", "+7") and number.startswith("+7") else digits
+    dialled = prefix + digits[:3] + "".join(noise) + digits[3:]
+    listed = [e164 for e164 in NUMBERS if clean(dialled) in dialled_forms(e164)]
+    assert company_number(dialled, NUMBERS) == (listed[-1] if listed else None)

@@ -1,11 +1,17 @@
-"""Working hours for a given local time: boundaries, midnight, holidays, transferred days, DST."""
+"""«График работы», as the help page puts it (routing.schedule).
+
+Per weekday one or more HH:MM-HH:MM intervals (a lunch break is two), in the
+employee's time zone; a night shift runs past midnight and belongs to the day it
+starts; company holidays are off, extra working days work the first weekday's
+hours; no schedule means always working.  Boundaries to the second, and DST.
+"""
 import datetime as dt
 
 import pytest
 
 from config.models import Interval
-from routing.schedule import WorkCalendar, is_working
-from tests.routing.builders import BERLIN
+from routing.schedule import WorkCalendar, is_working, working_now
+from tests.routing.builders import BERLIN, MSK
 
 
 def week(**days):
@@ -158,3 +164,12 @@ def test_fall_back_repeats_a_wall_clock_hour(utc, working):
 def test_a_night_shift_after_fall_back(utc, working):
     calendar = WorkCalendar.build(week(sun=["22:00-06:00"]))
     assert calendar.is_working(berlin(utc)) is working
+
+
+def test_working_hours_are_read_on_the_employees_own_clock():
+    """09:00 in Moscow is 07:00 in Berlin: before a Berliner's office hours."""
+    calendar = WorkCalendar.build(OFFICE)
+    nine_in_moscow = dt.datetime(2026, 12, 15, 9, 0, tzinfo=MSK)
+    assert working_now(calendar, nine_in_moscow, MSK)
+    assert not working_now(calendar, nine_in_moscow, BERLIN)
+    assert working_now(None, nine_in_moscow, BERLIN)

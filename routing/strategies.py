@@ -1,5 +1,21 @@
 """Department strategies: who rings first, and each member's time window.
 
+The provider's help page says:
+
+    «Одновременно» (simultaneous): all members ring at once.
+    «По очереди» (sequential): members ring one after another, each for
+    `member_timeout` seconds; the previous one stops when the next starts.
+    «Каскад» (cascade): every `member_timeout` seconds the next member joins; those
+    already ringing keep ringing.
+    «По кругу» (round_robin): one after another, each call starting one member
+    further than the last.
+    «Дольше всех без звонка» (longest_idle): one after another, the member whose last
+    answered call ended longest ago first.
+    The caller waits at most `timeout` seconds in all; then the department's
+    no-answer target applies.
+
+Who is left out before a strategy applies is routing.skipping's rule.
+
 Every strategy is ONE ring step (one bridge): members that start later get
 `leg_delay_start`.  Separate steps would give one bridge per member with a gap of
 silence between them while the next bridge sets up; a single bridge keeps the
@@ -24,7 +40,29 @@ _EPOCH_NAIVE = dt.datetime(1970, 1, 1)
 _SECOND = dt.timedelta(seconds=1)
 
 
-def windows(strategy: str, count: int, slot: int, total: int) -> list[tuple[int, int]]:
+Window = tuple[int, int]
+
+
+def ring_order(strategy: str, available: Sequence[T], rotation_start: int,
+               last_answered: Sequence[Optional[dt.datetime]]) -> list[T]:
+    """The available members in the order the strategy rings them: the department's
+    order, but round robin starts `rotation_start` members further (modulo the
+    available ones) and longest idle sorts by `last_answered` (one per member)."""
+    if strategy == "round_robin":
+        return round_robin(available, rotation_start)
+    if strategy == "longest_idle":
+        return idle_order(available, last_answered)
+    return list(available)
+
+
+def turns(strategy: str, ordered: Sequence[T], members: int, slot: int, total: int) -> list[tuple[T, Window]]:
+    """Each member rung, in `ordered`, with their window; `members` is the size of
+    the department (its windows do not depend on who is available): those beyond
+    the windows that fit in `total` are not rung."""
+    return list(zip(ordered, windows(strategy, members, slot, total)))
+
+
+def windows(strategy: str, count: int, slot: int, total: int) -> list[Window]:
     """(start, end) in seconds from the start of the step, for the first members in order."""
     if strategy == "simultaneous":
         return [(0, total)] * count
@@ -36,15 +74,6 @@ def windows(strategy: str, count: int, slot: int, total: int) -> list[tuple[int,
         end = total if strategy == "cascade" else min(start + slot, total)
         result.append((start, end))
     return result
-
-
-def members_needed(strategy: str, members: int, slot: int, total: int) -> int:
-    """How many available members, in the department's order, a call needs to know of:
-    sequential and cascade never reach past the windows that fit in `total`;
-    the other strategies need them all (round robin and longest idle reorder first)."""
-    if strategy in ("sequential", "cascade"):
-        return min(members, -(-total // slot))
-    return members
 
 
 def round_robin(members: Sequence[T], start: int) -> list[T]:

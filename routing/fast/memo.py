@@ -2,7 +2,7 @@
 
 Final steps (voicemail, message, busy) depend on the rule alone, a person's legs in
 a turn on their devices and the company's settings, never on who calls (see
-routing.callerid and routing.legs); so a call reuses what an earlier call built.
+routing.callerid and routing.fast.legs); so a call reuses what an earlier call built.
 Memos live in the snapshot's routing index (a reload starts empty ones).  At its
 limit the oldest eighth is dropped, so patterns that never come back cannot grow it
 without bound, and no call pays for emptying it all at once.  It is a dict (which

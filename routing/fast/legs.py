@@ -2,7 +2,7 @@
 call finds new is built from that, and ring steps are kept for later calls.
 
 A person's legs in one turn of a ring step depend only on which of their devices
-ring (a variant, routing.devices), the turn's window [start, end) in the step, and
+ring (a variant, routing.fast.turns), the turn's window [start, end) in the step, and
 the mobile legs' variables (the caller ID and Diversion the company shows, the
 answer confirmation; never the caller's own number, see routing.callerid).
 
@@ -28,20 +28,21 @@ collector: what is kept between calls is what it scans):
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, NamedTuple
+from typing import Iterable, NamedTuple, Optional
 
 from routing import dialstring
-from routing.devices import FORWARDED_TURN, MOBILE, OFFICE, VARIANTS, turn_devices
-from routing.memo import Memo
+from routing.devices import MOBILE, OFFICE
+from routing.fast.entries import Group, Person
+from routing.fast.memo import Memo
+from routing.fast.turns import FORWARDED_TURN, VARIANTS, turn_devices
 from routing.types import Leg
-from routing.values import new_leg
-
-if TYPE_CHECKING:
-    from routing.index import Group, Person
 
 FRAGMENTS = 50_000                           # a few per employee of a 10,000-employee company; ~25 MB
 BRIDGES_PER_DEPARTMENT = 32                  # availability patterns seen lately
 TABLES_PER_DEPARTMENT = 4                    # values of the mobile legs' variables
+HEADS = 4096                                 # (leg_timeout, leg_delay_start) pairs
+
+Template = tuple[tuple[str, int, str, str, bool], ...]
 
 
 class Fragment(NamedTuple):
@@ -61,40 +62,52 @@ class Ring(NamedTuple):
 
 
 class LegCache:
-    __slots__ = ("_fragments",)
+    """What calls keep of legs and bridges, for one routing index and the reloads after it."""
+    __slots__ = ("_fragments", "_bridges", "_tables", "_heads")
 
     def __init__(self, limit: int = FRAGMENTS):
         self._fragments = Memo(limit)
+        self._bridges: dict[Group, dict[tuple, Ring]] = {}     # by department, then by what a call found
+        self._tables: dict[Group, dict[str, list[Template]]] = {}   # by department, then mobile variables
+        self._heads: dict[tuple[int, int], str] = {}
 
     def fragment(self, p: Person, variant: int, start: int, end: int, call_extra: str) -> Fragment:
         """`p`'s legs inside [start, end) of a step, with the devices of `variant`
-        (routing.devices.REGISTERED_TURN …); `call_extra`: the mobile legs' escaped
-        variables that depend on the call (see Walk._mobile_extra), kept apart only
-        when a mobile rings."""
+        (routing.fast.turns); `call_extra`: the mobile legs' escaped variables that
+        depend on the call (see Walk._mobile_extra), kept apart only when a mobile rings."""
         if not (p.mobile_variants >> variant) & 1:
             call_extra = ""
         key = (p, variant, start, end, call_extra)
         found = self._fragments.get(key)
         if found is None:
-            found = self._fragments.put(key, build_turn(p, variant, start, end, call_extra))
+            found = self._fragments.put(key, self.legs_in((((start, end), templates(p, variant, call_extra)),)))
         return found
+
+    def bridge(self, g: Group, key: tuple) -> Optional[Ring]:
+        """The ring step kept for `g` under `key` (what a call found, see Walk._ring_of)."""
+        kept = self._bridges.get(g)
+        return kept.get(key) if kept is not None else None
 
     def keep(self, g: Group, key: tuple, rung: list[int], call_extra: str) -> Ring:
         """The ring step of a department's rung members, given as turns (member index
-        * VARIANTS + device variant) each in its window, kept in `g.bridges` under
-        `key` (what the call found, see Walk._ring_of)."""
-        bridges = g.bridges
-        if len(bridges) >= BRIDGES_PER_DEPARTMENT:
+        * VARIANTS + device variant) each in its window, kept under `key`."""
+        bridges = self._bridges.get(g)
+        if bridges is None:
+            bridges = self._bridges[g] = {}
+        elif len(bridges) >= BRIDGES_PER_DEPARTMENT:
             del bridges[next(iter(bridges))]      # the oldest: freeing them all at once would stall a call
         logins = g.logins
-        found = bridges[key] = Ring(self._join(g, rung, call_extra),
+        table = self.table(g, call_extra)
+        found = bridges[key] = Ring(self.legs_in(zip(g.windows, map(table.__getitem__, rung))),
                                     frozenset([logins[turn // VARIANTS] for turn in rung]))
         return found
 
-    def table(self, g: Group, call_extra: str) -> list:
+    def table(self, g: Group, call_extra: str) -> list[Template]:
         """`g`'s members' legs for the mobile legs' variables `call_extra`, as
         templates by turn (member index * VARIANTS + variant, see `templates`)."""
-        tables = g.tables
+        tables = self._tables.get(g)
+        if tables is None:
+            tables = self._tables[g] = {}
         found = tables.get(call_extra)
         if found is None:
             if len(tables) >= TABLES_PER_DEPARTMENT:
@@ -106,50 +119,43 @@ class LegCache:
                 for i, p in enumerate(g.members) for variant in range(VARIANTS)]
         return found
 
-    def _join(self, g: Group, rung: list[int], call_extra: str) -> Fragment:
-        """The rung members' legs, each in its window, as one bridge (every call that
-        finds its department in a new state builds one)."""
-        table = g.tables.get(call_extra)
-        if table is None:
-            table = self.table(g, call_extra)
-        return legs_in(zip(g.windows, map(table.__getitem__, rung)))
+    def forget(self, keep: Iterable[Group]) -> None:
+        """Drop what was kept for departments not in `keep` (those a reload replaced)."""
+        keep = set(keep)
+        for kept in (self._bridges, self._tables):
+            for g in [g for g in kept if g not in keep]:
+                del kept[g]
 
-
-def legs_in(turns: Iterable[tuple[tuple[int, int], Template]]) -> Fragment:
-    """The legs of turns, each a window (start, end) of the step and the templates of
-    who rings in it; every leg that starts before its window's end runs until it.
-    A person rung alone is one turn, a department's bridge one per rung member."""
-    heads, make = _HEADS, _head
-    legs: list[Leg] = []
-    dials: list[str] = []
-    end, mobile = 0, False
-    for (start, stop), template in turns:
-        for device, offset, login, tail, confirm in template:
-            delay = start + offset
-            if delay >= stop:
-                continue
-            timeout = stop - delay
-            dial = (heads.get((timeout, delay)) or make(timeout, delay)) + tail
-            legs.append(new_leg(device, login, delay, timeout, dial, confirm))
-            dials.append(dial)
-            if stop > end:
-                end = stop
-            if device == MOBILE:
-                mobile = True
-    dial = ",".join(dials)
-    whole = "" if mobile else dialstring.bridge_prefix(end, False) + dial
-    return Fragment(tuple(legs), dial, end, mobile, whole)
-
-
-Template = tuple[tuple[str, int, str, str, bool], ...]
-_HEADS: dict[tuple[int, int], str] = {}
-
-
-def _head(timeout: int, delay: int) -> str:
-    if len(_HEADS) >= 4096:
-        _HEADS.clear()
-    head = _HEADS[(timeout, delay)] = dialstring.leg("", timeout, delay)[:-1]
-    return head
+    def legs_in(self, turns: Iterable[tuple[tuple[int, int], Template]]) -> Fragment:
+        """The legs of turns, each a window (start, end) of the step and the templates
+        of who rings in it; every leg that starts before its window's end runs until it
+        (routing.devices.timings).  A person rung alone is one turn, a department's
+        bridge one per rung member."""
+        heads = self._heads
+        legs: list[Leg] = []
+        dials: list[str] = []
+        end, mobile = 0, False
+        for (start, stop), template in turns:
+            for device, offset, login, tail, confirm in template:
+                delay = start + offset
+                if delay >= stop:
+                    continue
+                timeout = stop - delay
+                head = heads.get((timeout, delay))
+                if head is None:
+                    if len(heads) >= HEADS:
+                        heads.clear()
+                    head = heads[(timeout, delay)] = dialstring.leg("", timeout, delay)[:-1]
+                dial = head + tail
+                legs.append(Leg(device, login, delay, timeout, dial, confirm))
+                dials.append(dial)
+                if stop > end:
+                    end = stop
+                if device == MOBILE:
+                    mobile = True
+        dial = ",".join(dials)
+        whole = "" if mobile else dialstring.bridge_prefix(end, False) + dial
+        return Fragment(tuple(legs), dial, end, mobile, whole)
 
 
 def templates(p: Person, variant: int, call_extra: str) -> Template:
@@ -166,11 +172,6 @@ def templates(p: Person, variant: int, call_extra: str) -> Template:
         else:
             out.append((MOBILE, offset, p.login, ("," + extra if extra else "") + "]" + p.mobile, bool(p.confirm)))
     return tuple(out)
-
-
-def build_turn(p: Person, variant: int, start: int, end: int, call_extra: str) -> Fragment:
-    """`p`'s legs inside [start, end) with the devices of `variant`; `call_extra` as for `LegCache.fragment`."""
-    return legs_in((((start, end), templates(p, variant, call_extra)),))
 
 
 def _mobile_variables(p: Person, variant: int, call_extra: str) -> str:

@@ -5,7 +5,8 @@ from the live views: registered?, on a call?, DND?, forwarded to the mobile (`*2
 Asked member by member that is some eighty questions per department and, more to
 the point of a 50 µs budget, a walk over twenty logins that no recent call touched.
 As masks (bit i: the department's member i, `Group.logins[i]`) the same answers are
-four ints, and the department's rule (routing.walk) a few integer operations.
+four ints, and the department's rule (routing.skipping, as routing.fast.walk
+applies it) a few integer operations.
 
 `LiveMasks` keeps those masks between calls.  It must be told of every change to
 what the views answer (`notice` with the login whose state moved, or None when
@@ -13,17 +14,16 @@ anybody's may have: the link to FreeSWITCH dropped or came back), and only then 
 the views again, for that login alone.  A department's masks are worked out on its
 first call, or all at once by `prepare` after a reload.
 
-Without a `LiveMasks` (the command line, most tests) `masks_of` asks the views
-for every member on every call: the same answers, only slower.
+`plan()` takes the speed layer only with a `LiveMasks` (the daemon's); without one
+(the command line, most tests) the plain rules route the call (routing.walk).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
+from routing.fast.entries import Group
+from routing.fast.index import RoutingIndex
 from routing.types import Overrides, Presence
-
-if TYPE_CHECKING:
-    from routing.index import Group, RoutingIndex
 
 Masks = list[int]          # [unregistered, busy, dnd, forwarded], bit i: member i of the department
 

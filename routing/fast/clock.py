@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from routing.localtime import SECONDS_PER_HOUR, ZoneOffsets, day_and_minute, exact_offset
+from routing.fast.localtime import SECONDS_PER_HOUR, ZoneOffsets, day_and_minute, exact_offset
 from routing.schedule import MINUTES_PER_DAY, WorkCalendar
 
 _HOUR = (1 << 60) - 1                        # all 60 minutes of an hour
