@@ -105,7 +105,7 @@ class CallContext:
     settings: DaemonSettings
     planner: Planner
     resumer: Resumer
-    live: Optional[LiveMasks]                # departments' masks, told of the views' changes (routing.live)
+    live: Optional[LiveMasks]                # departments' masks, told of the views' changes (routing.fast.live)
     bounds: CallBounds
     on_answered: Optional[AnsweredHook]
     on_routed: Optional[RoutedHook]

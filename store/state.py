@@ -9,7 +9,7 @@ apply locally at once and survive a database outage: they are kept, coalesced,
 until they can be written.
 
 Whoever keeps what `dnd` and `forward_to_mobile` say between calls
-(routing.live.LiveMasks) listens: each login whose overrides change, here or in a
+(routing.fast.live.LiveMasks) listens: each login whose overrides change, here or in a
 re-read, is told to `listeners`.
 """
 from __future__ import annotations
