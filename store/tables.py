@@ -164,3 +164,37 @@ call_legs = Table(
     Column("timeout", Integer, nullable=False, default=0),
     UniqueConstraint("step_id", "seq"),
 )
+
+# --------------------------------------------------------------------------- callrouter web (revision 0003)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),             # sha256 of the cookie's token, never the token
+    Column("login", String(LOGIN), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("address", String(64), nullable=False, default=""),
+    Index(None, "login"),
+    Index(None, "last_seen"),
+)
+
+signin_log = Table(
+    "signin_log", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("login", String(LOGIN), nullable=False),                  # as typed (login or extension)
+    Column("employee", String(LOGIN), nullable=False, default=""),   # whom it named, when anyone
+    Column("address", String(64), nullable=False, default=""),
+    Column("outcome", String(20), nullable=False),                   # ok | wrong_password | throttled | inactive
+    Index(None, "at"),
+)
+
+signin_throttle = Table(
+    "signin_throttle", metadata,
+    Column("key", String(100), primary_key=True),                   # login:NAME | address:IP
+    Column("failures", Integer, nullable=False),
+    Column("blocked_until", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "updated_at"),
+)

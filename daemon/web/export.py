@@ -1,0 +1,20 @@
+"""The CSV export of the filtered history list, streamed (a month of calls need not fit in memory).
+
+The file format (UTF-8 with BOM, `;`, neutralised cells) is `store.export`'s; this
+wraps it in a download response named for the period.
+"""
+from __future__ import annotations
+
+from flask import Response, stream_with_context
+
+from store import export as csv_export
+from store.history import iter_calls
+
+
+def csv_response(store, scope, call_filter, zone) -> Response:
+    rows = iter_calls(store, scope, call_filter)
+    body = stream_with_context(csv_export.iter_csv(rows, zone))
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="calls.csv"'
+    return response
