@@ -11,9 +11,11 @@ from store import export as csv_export
 from store.history import iter_calls
 
 
-def csv_response(store, scope, call_filter, zone) -> Response:
+def csv_response(store, scope, call_filter, zone, russian_headers: bool = False) -> Response:
+    """The page's download has Russian headers; the API's (`Accept: text/csv`) its field names."""
     rows = iter_calls(store, scope, call_filter)
-    body = stream_with_context(csv_export.iter_csv(rows, zone))
+    headers = csv_export.CALL_HEADERS_RU if russian_headers else csv_export.CALL_COLUMNS
+    body = stream_with_context(csv_export.calls_csv(rows, zone, headers))
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="calls.csv"'

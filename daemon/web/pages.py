@@ -233,7 +233,8 @@ def calls():
 def calls_export():
     if not g.viewer.scope.can_export:
         abort(403)
-    return export.csv_response(ctx().store, g.viewer.scope, _filter_or_400(request.args), _zone())
+    return export.csv_response(ctx().store, g.viewer.scope, _filter_or_400(request.args), _zone(),
+                               russian_headers=True)
 
 
 @blueprint.get("/calls/<uuid>")
