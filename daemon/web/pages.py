@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 
 from daemon.web import auth, export, filters, selfservice
 from daemon.web.chart import hour_chart
-from daemon.web.profile import reception_rows, state_now
+from daemon.web.profile import STRATEGIES, describe_target, reception_rows, state_now
 from routing import expand, plan, plan_to_text
 from routing.types import Call
 from store import history
@@ -299,7 +299,8 @@ def admin_directory():
     return render_template("directory.html", people=[(e, state_now(e, snapshot, now), reception_rows(e, snapshot))
                                                      for e in people],
                            departments=sorted(snapshot.departments.values(), key=lambda d: d.name),
-                           roles=ROLE_NAMES, names=_names())
+                           roles=ROLE_NAMES, names=_names(), strategies=STRATEGIES,
+                           describe=lambda target: describe_target(target, snapshot))
 
 
 @blueprint.get("/admin/plan")

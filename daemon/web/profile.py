@@ -15,6 +15,8 @@ from routing.absence import current_absence
 from routing.schedule import WorkCalendar
 
 DAY_NAMES = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
+STRATEGIES = {"simultaneous": "все сразу", "sequential": "по очереди", "cascade": "каскадом",
+              "round_robin": "по кругу", "longest_idle": "дольше всех свободный первым"}
 DEVICES = {"office": "рабочий телефон и софтфон", "mobile": "мобильный", "all": "рабочий телефон, софтфон и мобильный"}
 REASONS = {"vacation": "отпуск", "sick_leave": "больничный", "other": "отсутствие"}
 
@@ -67,13 +69,18 @@ def describe_target(target: Target, snapshot: Snapshot) -> str:
 
 
 def schedule_lines(employee: Employee) -> list[str]:
+    """`Пн–Пт: 09:00–18:00`, `Сб, Вс: выходной`: days alike are grouped."""
     week = employee.reception.week
     if week is None:
         return ["круглосуточно"]
-    lines = []
-    for day, intervals in zip(DAY_NAMES, week):
-        text = ", ".join(f"{_hhmm(i.start)}–{_hhmm(i.end)}" for i in intervals) or "выходной"
-        lines.append(f"{day}: {text}")
+    texts = [", ".join(f"{_hhmm(i.start)}–{_hhmm(i.end)}" for i in day) or "выходной" for day in week]
+    lines, start = [], 0
+    for day in range(1, 8):
+        if day == 7 or texts[day] != texts[start]:
+            days = DAY_NAMES[start] if day - start == 1 else \
+                f"{DAY_NAMES[start]}, {DAY_NAMES[day - 1]}" if day - start == 2 else f"{DAY_NAMES[start]}–{DAY_NAMES[day - 1]}"
+            lines.append(f"{days}: {texts[start]}")
+            start = day
     return lines
 
 

@@ -106,11 +106,21 @@ class Page:
     def text(self) -> str:
         return self.find("body").text
 
+    def click_and_wait(self, css: str) -> None:
+        """Click what submits a form or follows a link, and wait until the next page has loaded."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+        old = self.find("html")
+        self.find(css).click()
+        WebDriverWait(self.browser, 10).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.browser, 10).until(
+            lambda b: b.execute_script("return document.readyState") == "complete")
+
     def sign_in(self, login: str, password: str) -> None:
         self.open("/signin")
         self.find("#login").send_keys(login)
         self.find("#password").send_keys(password)
-        self.find("#signin-submit").click()
+        self.click_and_wait("#signin-submit")
 
     @property
     def path(self) -> str:
@@ -124,7 +134,7 @@ def test_sign_in_lands_on_my_calls(web):
     screenshot(page.browser, "signin")
     page.find("#login").send_keys("petr")
     page.find("#password").send_keys(PASSWORDS["petr"])
-    page.find("#signin-submit").click()
+    page.click_and_wait("#signin-submit")
     assert page.path == "/profile"
     assert "Пётр Сидоров" in page.text()
     page.open("/calls")
@@ -158,11 +168,11 @@ def test_my_calls_with_a_filter_and_a_calls_path(web):
     from selenium.webdriver.support.ui import Select
     Select(page.find("#f-period")).select_by_value("week")
     Select(page.find("#f-outcome")).select_by_value("not_answered")
-    page.find("#f-apply").click()
+    page.click_and_wait("#f-apply")
     rows = page.all("#calls tbody tr[data-uuid]")
     assert [r.get_attribute("data-uuid") for r in rows] == ["call-missed"]
     screenshot(page.browser, "calls-filtered")
-    rows[0].find_element("css selector", "a").click()
+    page.click_and_wait("#calls tbody tr[data-uuid] a")
     assert page.path == "/calls/call-missed"
     path = page.find("#path").text
     assert "Звонок: Пётр Сидоров (203)" in path and "никто не ответил" in path
@@ -202,11 +212,11 @@ def test_the_forward_switch(web):
     page.sign_in("petr", PASSWORDS["petr"])
     page.open("/profile")
     assert page.find("#forward-state").text == "выключена"
-    page.find("#forward-toggle").click()
+    page.click_and_wait("#forward-toggle")
     assert page.find("#forward-state").text == "включена"
     assert store.overrides()["petr"].forward_to_mobile is True
     screenshot(page.browser, "profile")
-    page.find("#forward-toggle").click()
+    page.click_and_wait("#forward-toggle")
     assert page.find("#forward-state").text == "выключена"
     assert "petr" not in store.overrides()
 
@@ -218,11 +228,11 @@ def test_password_change_then_sign_out(web):
     page.find("#current").send_keys(PASSWORDS["pc"])
     page.find("#new").send_keys("Novyi-Parol-2025")
     page.find("#again").send_keys("Novyi-Parol-2025")
-    page.find("#password-submit").click()
+    page.click_and_wait("#password-submit")
     assert "зарегистрировать заново" in page.find("#password-ok").text
     screenshot(page.browser, "password-changed")
     assert store.verify_password("pc", "Novyi-Parol-2025")
-    page.find("#signout").click()
+    page.click_and_wait("#signout")
     assert page.path.startswith("/signin")
     page.open("/profile")
     assert page.path.startswith("/signin")

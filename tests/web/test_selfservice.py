@@ -33,7 +33,7 @@ def test_the_profile_shows_reception_settings_read_only(client):
     signed_in(client, "petr")
     page = client.get("/profile").get_data(as_text=True)
     for text in ("рабочий телефон, софтфон и мобильный", "5 с", "через 120 с — сигнал «занято»",
-                 "Пн: 09:00–18:00", "Сб: выходной", "работаю"):
+                 "Пн–Пт: 09:00–18:00", "Сб, Вс: выходной", "работаю"):
         assert text in page
 
 
