@@ -9,6 +9,7 @@ as a failed sign-in of that login, so a stolen session cannot guess it freely.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass
 from typing import Optional
@@ -17,6 +18,8 @@ from config.models import Employee
 from config.snapshot import Snapshot
 from daemon.web import throttle
 from store import credentials as creds
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,11 @@ def change_password(ctx, snapshot: Snapshot, employee: Employee, session_hash: s
         return Refusal(422, "weak_password", problem)
     if new == current:
         return Refusal(422, "same_password", "Новый пароль совпадает с текущим.")
-    ctx.run_cpu(ctx.store.set_password, employee.login, new, snapshot.company.domain)
+    domain = snapshot.company.domain
+    password_hash = ctx.run_cpu(creds.http_hash, new, ctx.store.hasher)        # argon2: off the event loop
+    ctx.web.replace_password(employee.login, password_hash, creds.sip_a1(employee.login, domain, new), domain,
+                             ctx.clock())
+    log.info("password of %s changed on the web; phones must register again", employee.login)
     ctx.web.end_sessions_of(employee.login, keep=session_hash)
     return None
 
