@@ -199,3 +199,23 @@ call_parties = Table(
     Index(None, "party", "started"),
     Index(None, "started"),
 )
+
+
+# Statistics rolled up when records are written (store/rollups.py), so a month of a
+# whole company is a few thousand rows, not a million: per UTC hour (calls only),
+# day and month; `party` is "*" for the calls themselves, else an e:/d: party.
+WAIT_BUCKETS = 16           # store.rollups.WAIT_EDGES has 15 edges
+
+call_rollups = Table(
+    "call_rollups", metadata,
+    Column("level", String(1), primary_key=True),                # h | d | m
+    Column("period", UTCDateTime, primary_key=True),             # the hour, day or month's start (UTC)
+    Column("party", String(PARTY), primary_key=True),
+    Column("external", Boolean, primary_key=True),
+    Column("received", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Column("missed", Integer, nullable=False),
+    Column("wait_sum", BigInteger, nullable=False),
+    Column("talk_sum", BigInteger, nullable=False),
+    *(Column(f"w{i}", Integer, nullable=False) for i in range(WAIT_BUCKETS)),
+)
