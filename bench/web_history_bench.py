@@ -46,7 +46,7 @@ from company_gen import company_yaml  # noqa: E402
 from config.loader import load_text  # noqa: E402
 from config.snapshot import Snapshot  # noqa: E402
 from daemon.web.access import scope_for  # noqa: E402
-from store import history_facts  # noqa: E402
+from store import history_facts, rollups  # noqa: E402
 from store.database import Store  # noqa: E402
 from store.history import CallFilter, list_calls  # noqa: E402
 from store.records import CallRecord, LegRecord, StepRecord  # noqa: E402
@@ -189,6 +189,8 @@ def load(store: Store, people: People, n: int, months: int, seed: int) -> float:
             sqlite_rows(store, tables, batches)
         else:
             copy_rows(store, tables, batches)
+        with store.engine.begin() as conn:                  # the writer's own rollups code
+            rollups.add(conn, rollups.rows_for(batches[0], batches[3]))
         print(f"\r  {start + len(records):,} calls loaded ({time.perf_counter() - began:.0f} s)", end="",
               file=sys.stderr, flush=True)
     print(file=sys.stderr)
@@ -352,7 +354,7 @@ def bench(backend: str, snapshot: Snapshot, args) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=1_000_000)
-    parser.add_argument("--months", type=int, default=6)
+    parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--departments", type=int, default=500)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")

@@ -13,7 +13,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
-from store import dialect, history_facts, rollups
+from store import callbacks, dialect, history_facts, rollups
 from store.records import CallRecord, LegRecord, StepRecord
 from store.tables import call_legs, call_parties, call_steps, calls, employees
 
@@ -42,6 +42,7 @@ def insert_records(conn: Connection, records: Sequence[CallRecord]) -> list[str]
     _insert_paths(conn, [(ids[r.uuid], r) for r in inserted])
     parties = _insert_parties(conn, [(ids[r.uuid], r, callers.get(r.caller, "")) for r in inserted])
     rollups.add(conn, rollups.rows_for([rows[r.uuid] for r in inserted], parties))
+    callbacks.mark(conn, [rows[r.uuid] for r in inserted])
     return [r.uuid for r in inserted]
 
 

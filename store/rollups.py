@@ -81,9 +81,10 @@ class Agg:
         return WAIT_EDGES[-1]
 
     @classmethod
-    def of_row(cls, row) -> "Agg":
-        return cls(int(row.received or 0), int(row.answered or 0), int(row.missed or 0), int(row.wait_sum or 0),
-                   int(row.talk_sum or 0), [int(getattr(row, f"w{i}") or 0) for i in range(WAIT_BUCKETS)])
+    def of_row(cls, values) -> "Agg":
+        """From (received, answered, missed, wait_sum, talk_sum, w0 … w15)."""
+        n = [int(v or 0) for v in values]
+        return cls(n[0], n[1], n[2], n[3], n[4], n[5:5 + WAIT_BUCKETS])
 
 
 # --------------------------------------------------------------------------- periods

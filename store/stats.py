@@ -182,7 +182,7 @@ def _company_sums(conn, scope: Scope, start, end) -> dict[str, Agg]:
             stmt = stmt.where(r.level == level, r.period >= a, r.period < b)
             if not scope.internal:
                 stmt = stmt.where(r.external.is_(True))
-            parts = {row.party: Agg.of_row(row) for row in conn.execute(stmt.group_by(r.party))}
+            parts = {row[0]: Agg.of_row(row[1:]) for row in conn.execute(stmt.group_by(r.party))}
         for party, agg in parts.items():
             out.setdefault(party, Agg()).add(agg, sign)
     return out
@@ -235,23 +235,35 @@ def _raw_by_hour(conn, scope: Scope, start, end, zone: ZoneInfo) -> list[HourSta
 # --------------------------------------------------------------------------- not called back
 
 def _not_called_back(conn, scope: Scope, start, end) -> tuple[list[UncalledNumber], int]:
+    """Missed external numbers of the period without a later callback in the scope.
+
+    For the whole company every callback is in scope, so the flag kept on the
+    missed call (store/callbacks.py) answers; a narrower scope asks whether one of
+    its own calls called back.
+    """
     missed = calls.alias("missed")
-    later = calls.alias("later")
-    m, l = missed.c, later.c
-    called_back = exists().where(
-        l.started > m.started, scope_clause(scope, later, start),
-        or_(and_(l.direction == "outbound", l.called_key == m.caller_key),
-            and_(l.direction == "inbound", l.caller_key == m.caller_key, l.result == "answered")))
-    where = and_(scope_clause(scope, missed, start, end), m.started >= start, m.started < end,
-                 m.direction == "inbound", m.caller_key != "", m.result.in_(NOT_ANSWERED), ~called_back)
-    per_number = (select(m.caller_key, func.count().label("n"), func.max(m.started).label("last"))
-                  .where(where).group_by(m.caller_key).subquery())
+    m = missed.c
+    where = [scope_clause(scope, missed, start, end), m.started >= start, m.started < end,
+             m.direction == "inbound", m.caller_key != "", m.result.in_(NOT_ANSWERED), m.called_back.is_(False)]
+    if scope.kind != COMPANY:
+        later = calls.alias("later")
+        l = later.c
+        where.append(~exists().where(
+            l.started > m.started, scope_clause(scope, later, start),
+            or_(and_(l.direction == "outbound", l.called_key == m.caller_key),
+                and_(l.direction == "inbound", l.caller_key == m.caller_key, l.result == "answered"))))
+    per_number = (select(m.caller_key.label("key"), func.count().label("n"), func.max(m.started).label("last"))
+                  .where(*where).group_by(m.caller_key).subquery())
     total = conn.execute(select(func.count()).select_from(per_number)).scalar_one()
-    newest = conn.execute(select(per_number).order_by(per_number.c.last.desc())
-                          .limit(NOT_CALLED_BACK_LIMIT)).all()
-    out = []
-    for key, n, last in newest:
-        r = conn.execute(select(calls.c.caller, calls.c.caller_name, calls.c.uuid, calls.c.started)
-                         .where(calls.c.caller_key == key, calls.c.started == last)).first()
-        out.append(UncalledNumber(r.caller, r.caller_name, n, r.started, r.uuid))
+    last = calls.alias("last")
+    newest = conn.execute(
+        select(last.c.caller, last.c.caller_name, per_number.c.n, last.c.started, last.c.uuid)
+        .join_from(per_number, last, and_(last.c.caller_key == per_number.c.key,
+                                          last.c.started == per_number.c.last))
+        .order_by(per_number.c.last.desc(), last.c.id.desc()).limit(NOT_CALLED_BACK_LIMIT)).all()
+    out, seen = [], set()
+    for caller, name, n, at, uuid in newest:
+        if (caller, at) not in seen:
+            seen.add((caller, at))
+            out.append(UncalledNumber(caller, name, n, at, uuid))
     return out, total

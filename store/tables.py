@@ -14,6 +14,7 @@ import datetime as dt
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint)
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -179,6 +180,9 @@ calls.append_column(Column("called_key", String(32), nullable=False, default="",
 calls.append_column(Column("result", String(20), nullable=False, default="", server_default=""))
 calls.append_column(Column("wait", Integer, nullable=False, default=0, server_default="0"))
 calls.append_column(Column("talk", Integer, nullable=False, default=0, server_default="0"))
+# A missed external call someone later called back (a call out to the number, or an
+# answered call from it): store/callbacks.py keeps it, the statistics read it.
+calls.append_column(Column("called_back", Boolean, nullable=False, default=False, server_default=false()))
 Index("ix_calls_started_id", calls.c.started, calls.c.id)
 Index(None, calls.c.caller_key)
 Index(None, calls.c.called_key)

@@ -29,6 +29,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("result", sa.String(20), nullable=False, server_default=""))
         batch.add_column(sa.Column("wait", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("talk", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("called_back", sa.Boolean, nullable=False, server_default=sa.false()))
     op.create_index("ix_calls_started_id", "calls", ["started", "id"])
     op.create_index("ix_calls_caller_key", "calls", ["caller_key"])
     op.create_index("ix_calls_called_key", "calls", ["called_key"])
@@ -68,13 +69,14 @@ def upgrade() -> None:
 def _backfill(conn) -> None:
     from sqlalchemy import select, update
 
-    from store import calls as store_calls, history_facts, rollups
+    from store import callbacks, calls as store_calls, history_facts, rollups
     from store.tables import call_parties, calls
 
     last = 0
     while True:
         rows = conn.execute(select(calls).where(calls.c.id > last).order_by(calls.c.id).limit(CHUNK)).mappings().all()
         if not rows:
+            callbacks.mark_all(conn)
             return
         last = rows[-1]["id"]
         records = {row["id"]: store_calls._record(row) for row in rows}
@@ -99,5 +101,5 @@ def downgrade() -> None:
     op.drop_index("ix_calls_caller_key", "calls")
     op.drop_index("ix_calls_started_id", "calls")
     with op.batch_alter_table("calls") as batch:
-        for column in ("talk", "wait", "result", "called_key", "caller_key", "caller_login"):
+        for column in ("called_back", "talk", "wait", "result", "called_key", "caller_key", "caller_login"):
             batch.drop_column(column)
