@@ -1,15 +1,15 @@
 """Benchmark of «Личный кабинет»'s history queries on 1,000,000 call records (issue 10).
 
     .venv/bin/python bench/web_history_bench.py [--calls 1000000] [--backend sqlite|postgresql|both]
-                                               [--runs 3] [--reps 30] [--months 6] [--fresh]
+                                               [--runs 3] [--reps 30] [--months 12] [--fresh]
 
 A company from bench/company_gen.py (10,000 employees, 500 departments; --employees,
 --departments) and --calls call records spread over --months months before
 2026-12-01 (80 % in office hours): 45 % external calls to a department (a quarter of
 the unanswered ones forwarded to a second department), 25 % external calls to an
 employee, 25 % internal calls, 5 % calls out; 20,000 external numbers. The records
-go through the store's own derivation (store/history_facts.py, what the writer
-uses) and are bulk-loaded (executemany on SQLite, COPY on PostgreSQL); the database
+go through the store's own derivation (store/history_facts.py, store/rollups.py:
+what the writer uses) and are bulk-loaded (executemany on SQLite, COPY on PostgreSQL); the database
 is kept (/tmp on SQLite, a schema on PostgreSQL) and reused by the next invocation
 with the same --calls unless --fresh. SQLite is measured without ANALYZE, as a
 daemon's store would be; PostgreSQL after ANALYZE, as autovacuum leaves it.
@@ -46,12 +46,12 @@ from company_gen import company_yaml  # noqa: E402
 from config.loader import load_text  # noqa: E402
 from config.snapshot import Snapshot  # noqa: E402
 from daemon.web.access import scope_for  # noqa: E402
-from store import history_facts, rollups  # noqa: E402
+from store import callbacks, history_facts, rollups  # noqa: E402
 from store.database import Store  # noqa: E402
 from store.history import CallFilter, list_calls  # noqa: E402
 from store.records import CallRecord, LegRecord, StepRecord  # noqa: E402
 from store.stats import call_stats  # noqa: E402
-from store.tables import call_legs, call_parties, call_steps, calls  # noqa: E402
+from store.tables import call_legs, call_parties, call_rollups, call_steps, calls  # noqa: E402
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 END = dt.datetime(2026, 12, 1, tzinfo=MOSCOW)
@@ -175,30 +175,65 @@ def rows_for(records: list[CallRecord], first_id: int, step_id: int, leg_id: int
     return (call_rows, step_rows, leg_rows, party_rows), step_id, leg_id
 
 
+class Rollups:
+    """The writer's rollups (store.rollups.rows_for) of the calls so far, written once a
+    period is over: calls come in time order, so nothing is upserted twice."""
+    STEP = {"h": lambda p: p + dt.timedelta(hours=1), "d": lambda p: p + dt.timedelta(days=1),
+            "m": rollups.next_month}
+
+    def __init__(self):
+        self.pending: dict[tuple, rollups.Agg] = {}
+
+    def add(self, calls_rows, party_rows) -> None:
+        for key, agg in rollups.rows_for(calls_rows, party_rows).items():
+            if key in self.pending:
+                self.pending[key].add(agg)
+            else:
+                self.pending[key] = agg
+
+    def done(self, before=None) -> list[dict]:
+        """Rows of the periods over by `before` (all of them without it), taken out."""
+        keys = [k for k in self.pending if before is None or self.STEP[k[0]](k[1]) <= before]
+        out = []
+        for key in keys:
+            agg = self.pending.pop(key)
+            level, period, party, external = key
+            out.append({"level": level, "period": period, "party": party, "external": external,
+                        "received": agg.received, "answered": agg.answered, "missed": agg.missed,
+                        "wait_sum": agg.wait_sum, "talk_sum": agg.talk_sum,
+                        **{f"w{i}": n for i, n in enumerate(agg.hist)}})
+        return out
+
+
 def load(store: Store, people: People, n: int, months: int, seed: int) -> float:
     rng = random.Random(seed)
     numbers = [f"{rng.randrange(10 ** 7):07d}" for _ in range(NUMBERS)]
     times = moments(n, months, rng)
     began = time.perf_counter()
     step_id = leg_id = 1
-    tables = (calls, call_steps, call_legs, call_parties)
+    tables = (calls, call_steps, call_legs, call_parties, call_rollups)
+    pending = Rollups()
     for start in range(0, n, CHUNK):
         records = [make_call(start + k, t, people, numbers, rng) for k, t in enumerate(times[start:start + CHUNK])]
         batches, step_id, leg_id = rows_for(records, start + 1, step_id, leg_id, people)
+        pending.add(batches[0], batches[3])
+        last = start + len(records) >= n
+        batches += (pending.done(None if last else records[-1].started),)
         if store.is_sqlite:
             sqlite_rows(store, tables, batches)
         else:
             copy_rows(store, tables, batches)
-        with store.engine.begin() as conn:                  # the writer's own rollups code
-            rollups.add(conn, rollups.rows_for(batches[0], batches[3]))
         print(f"\r  {start + len(records):,} calls loaded ({time.perf_counter() - began:.0f} s)", end="",
               file=sys.stderr, flush=True)
     print(file=sys.stderr)
+    with store.engine.begin() as conn:
+        callbacks.mark_all(conn)
     if not store.is_sqlite:
         with store.engine.begin() as conn:
             for table in ("calls", "call_steps", "call_legs"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT coalesce(max(id), 1) FROM {table}))"))
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))
     return time.perf_counter() - began
 
