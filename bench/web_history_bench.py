@@ -280,10 +280,10 @@ def copy_rows(store: Store, tables, batches) -> None:
         raw.close()
 
 
-def open_database(backend: str, n: int, fresh: bool) -> tuple[Store, bool]:
+def open_database(backend: str, n: int, fresh: bool, directory: str = "") -> tuple[Store, bool]:
     """The benchmark's store and whether it already holds the n calls."""
     if backend == "sqlite":
-        path = Path(tempfile.gettempdir()) / f"callrouter-history-bench-{n}.sqlite3"
+        path = Path(directory or tempfile.gettempdir()) / f"callrouter-history-bench-{n}.sqlite3"
         if fresh and path.exists():
             path.unlink()
         store = Store.open(f"sqlite:///{path}", busy_timeout=30)
@@ -358,7 +358,7 @@ def p95(values: list[float]) -> float:
 
 
 def bench(backend: str, snapshot: Snapshot, args) -> None:
-    store, ready = open_database(backend, args.calls, args.fresh)
+    store, ready = open_database(backend, args.calls, args.fresh, args.dir)
     try:
         if not ready:
             print(f"{backend}: generating {args.calls:,} calls over {args.months} months …", file=sys.stderr)
@@ -397,6 +397,7 @@ def main(argv=None) -> int:
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fresh", action="store_true", help="generate the calls again")
+    parser.add_argument("--dir", default="", help="where the SQLite database is kept [the temporary directory]")
     args = parser.parse_args(argv)
     snapshot = build_company(args.employees, args.departments)
     print("per run: p50/p95/max ms")
