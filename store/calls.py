@@ -13,7 +13,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
-from store import dialect, history_facts
+from store import callbacks, dialect, history_facts, rollups
 from store.records import CallRecord, LegRecord, StepRecord
 from store.tables import call_legs, call_parties, call_steps, calls, employees
 
@@ -36,11 +36,13 @@ def insert_records(conn: Connection, records: Sequence[CallRecord]) -> list[str]
     stmt = dialect.insert(conn, calls).on_conflict_do_nothing(index_elements=["uuid"]).returning(
         calls.c.id, calls.c.uuid)
     callers = caller_logins(conn, fresh)
-    ids = dict((uuid, id_) for id_, uuid in conn.execute(
-        stmt, [_call_row(r, callers.get(r.caller, "")) for r in fresh]))
+    rows = {r.uuid: _call_row(r, callers.get(r.caller, "")) for r in fresh}
+    ids = dict((uuid, id_) for id_, uuid in conn.execute(stmt, list(rows.values())))
     inserted = [r for r in fresh if r.uuid in ids]
     _insert_paths(conn, [(ids[r.uuid], r) for r in inserted])
-    _insert_parties(conn, [(ids[r.uuid], r, callers.get(r.caller, "")) for r in inserted])
+    parties = _insert_parties(conn, [(ids[r.uuid], r, callers.get(r.caller, "")) for r in inserted])
+    rollups.add(conn, rollups.rows_for([rows[r.uuid] for r in inserted], parties))
+    callbacks.mark(conn, [rows[r.uuid] for r in inserted])
     return [r.uuid for r in inserted]
 
 
@@ -60,10 +62,11 @@ def caller_logins(conn: Connection, records: Sequence[CallRecord]) -> dict[str, 
     return found
 
 
-def _insert_parties(conn: Connection, rows: list[tuple[int, CallRecord, str]]) -> None:
+def _insert_parties(conn: Connection, rows: list[tuple[int, CallRecord, str]]) -> list[dict]:
     party_rows = [row for call_id, r, caller in rows for row in history_facts.party_rows(call_id, r, caller)]
     if party_rows:
         conn.execute(call_parties.insert(), party_rows)
+    return party_rows
 
 
 def _unique(records: Iterable[CallRecord]) -> list[CallRecord]:

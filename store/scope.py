@@ -29,27 +29,41 @@ def department_parties(names: Iterable[str]) -> list[str]:
     return sorted(DEPARTMENT + name for name in names)
 
 
-def calls_of(departments: Iterable[str], members: Iterable[str]):
+def _within(stmt, start, end):
+    """A party subquery narrowed to calls started in [start, end) (either may be None)."""
+    if start is not None:
+        stmt = stmt.where(call_parties.c.started >= start)
+    if end is not None:
+        stmt = stmt.where(call_parties.c.started < end)
+    return stmt
+
+
+def calls_of(departments: Iterable[str], members: Iterable[str], start=None, end=None):
     """SELECT call_id of "a call of" these departments (with these members)."""
     p = call_parties.c
-    return select(p.call_id).where(or_(p.party.in_(department_parties(departments)),
-                                       and_(p.party.in_(employee_parties(members)), p.rung_only.is_(False))))
+    return _within(select(p.call_id).where(or_(p.party.in_(department_parties(departments)),
+                                               and_(p.party.in_(employee_parties(members)),
+                                                    p.rung_only.is_(False)))), start, end)
 
 
-def calls_of_employee(login: str):
+def calls_of_employee(login: str, start=None, end=None):
     """SELECT call_id of "my call" for `login`."""
-    return select(call_parties.c.call_id).where(call_parties.c.party == EMPLOYEE + login)
+    return _within(select(call_parties.c.call_id).where(call_parties.c.party == EMPLOYEE + login), start, end)
 
 
-def scope_clause(scope: Scope, c=calls) -> ColumnElement:
-    """The WHERE condition for the calls (table or alias `c`) that `scope` may see."""
+def scope_clause(scope: Scope, c=calls, start=None, end=None) -> ColumnElement:
+    """The WHERE condition for the calls (table or alias `c`) that `scope` may see.
+
+    `start` / `end` only narrow the party subquery (an index range instead of all
+    of a department's calls ever); the caller still limits `c.started` itself.
+    """
     conditions = []
     if not scope.internal:
         conditions.append(c.c.direction != "internal")
     if scope.kind == DEPARTMENTS:
-        conditions.append(c.c.id.in_(calls_of(scope.departments, scope.logins)))
+        conditions.append(c.c.id.in_(calls_of(scope.departments, scope.logins, start, end)))
     elif scope.kind == MINE:
-        conditions.append(c.c.id.in_(calls_of_employee(scope.viewer)))
+        conditions.append(c.c.id.in_(calls_of_employee(scope.viewer, start, end)))
     elif scope.kind != COMPANY:
         raise ValueError(f"unknown scope kind {scope.kind!r}")
     return and_(true(), *conditions)

@@ -18,8 +18,11 @@ Definitions (issue 10):
   scope went out to it or a call from it was answered.
 
 Every query takes the scope's WHERE (store/scope.py). The per-party rows are worked
-out when a record is written (`call_parties`), so a month is a range scan and a
-GROUP BY, not a walk through every call's path.
+out when a record is written (`call_parties`). A scope of the whole company reads
+the rollups (store/rollups.py: a month of 10,000 employees is a few ten thousand
+rows instead of a million) with raw rows only at the period's edges; a department's
+or one person's scope reads its own raw rows through the party index. The 90th
+percentile is the upper edge of its histogram bucket (store/rollups.py).
 """
 from __future__ import annotations
 
@@ -28,13 +31,14 @@ from dataclasses import dataclass
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, cast, exists, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from daemon.web.access import COMPANY, DEPARTMENTS, Scope
 from store.history_facts import DEPARTMENT, EMPLOYEE, NOT_ANSWERED
+from store.rollups import CALLS, WAIT_EDGES, Agg, cover, hour_of
 from store.scope import calls_of, party_clause, scope_clause
-from store.tables import call_parties, calls
+from store.tables import call_parties, call_rollups, calls
 
 BUCKET = 900                # seconds: quarter hours map to local hours exactly in every real time zone
 NOT_CALLED_BACK_LIMIT = 100
@@ -86,16 +90,33 @@ def call_stats(store, scope: Scope, start: dt.datetime, end: dt.datetime, tz: Zo
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("statistics need aware start and end times")
     with store.engine.connect() as conn:
-        groups = _groups(conn, scope, start, end)
-        totals = _totals(conn, scope, start, end)
-        by_hour = _by_hour(conn, scope, start, end, zone)
+        if scope.kind == COMPANY:
+            sums = _company_sums(conn, scope, start, end)
+            by_hour = _company_by_hour(conn, scope, start, end, zone)
+        else:
+            sums = _raw_sums(conn, scope, start, end)
+            by_hour = _raw_by_hour(conn, scope, start, end, zone)
         uncalled, uncalled_total = _not_called_back(conn, scope, start, end)
+    groups = sorted((key, _group(key[2:], agg)) for key, agg in sums.items() if key != CALLS and agg.received)
+    totals = _group("", sums.get(CALLS, Agg()))
     departments = [g for key, g in groups if key.startswith(DEPARTMENT)]
     employees = [g for key, g in groups if key.startswith(EMPLOYEE)]
     return Stats(start, end, totals, departments, employees, by_hour, uncalled, uncalled_total)
 
 
-# --------------------------------------------------------------------------- per party
+def _group(key: str, a: Agg) -> GroupStats:
+    received = a.received
+    return GroupStats(key=key, received=received, answered=a.answered, missed=a.missed,
+                      answer_rate=a.answered / received if received else None,
+                      wait_avg=a.wait_sum / received if received else None, wait_p90=a.p90(),
+                      talk_avg=a.talk_sum / a.answered if a.answered else None)
+
+
+# --------------------------------------------------------------------------- raw rows
+
+def _wait_bucket(column) -> ColumnElement:
+    return case(*((column <= edge, i) for i, edge in enumerate(WAIT_EDGES)), else_=len(WAIT_EDGES))
+
 
 def _party_where(scope: Scope, start: dt.datetime, end: dt.datetime) -> ColumnElement:
     p = call_parties.c
@@ -104,7 +125,7 @@ def _party_where(scope: Scope, start: dt.datetime, end: dt.datetime) -> ColumnEl
     if not scope.internal:
         conditions.append(p.external.is_(True))
     if scope.kind == DEPARTMENTS:
-        conditions.append(p.call_id.in_(calls_of(scope.departments, scope.logins)))
+        conditions.append(p.call_id.in_(calls_of(scope.departments, scope.logins, start, end)))
     return and_(*conditions)
 
 
@@ -112,61 +133,85 @@ def _flag(column) -> ColumnElement:
     return func.sum(case((column.is_(True), 1), else_=0))
 
 
-def _groups(conn, scope: Scope, start, end) -> list[tuple[str, GroupStats]]:
-    p = call_parties.c
-    where = _party_where(scope, start, end)
-    rows = conn.execute(select(p.party, func.count(), _flag(p.answered), _flag(p.missed), func.avg(p.wait),
-                               func.sum(p.talk)).where(where).group_by(p.party)).all()
-    p90 = dict(conn.execute(_p90(select(p.party.label("key"), p.wait.label("wait")).where(where))).all())
-    out = []
-    for party, received, answered, missed, wait_avg, talk_sum in rows:
-        out.append((party, _group(party[2:], received, answered or 0, missed or 0, wait_avg, talk_sum,
-                                  p90.get(party))))
-    out.sort(key=lambda kg: kg[0])
-    return out
-
-
-def _group(key, received, answered, missed, wait_avg, talk_sum, p90) -> GroupStats:
-    return GroupStats(key=key, received=received, answered=answered, missed=missed,
-                      answer_rate=answered / received if received else None,
-                      wait_avg=float(wait_avg) if wait_avg is not None else None,
-                      wait_p90=int(p90) if p90 is not None else None,
-                      talk_avg=float(talk_sum or 0) / answered if answered else None)
-
-
-def _p90(source):
-    """(key, wait) rows -> (key, 90th percentile of wait) per key, on both databases.
-
-    percentile_disc(0.9): the first value whose rank reaches 90 % of the group, i.e.
-    row number ceil(0.9 n) = (9 n + 9) // 10 in wait order. SQLite has no percentile
-    function; window functions it has.
-    """
-    inner = source.subquery()
-    ranked = select(inner.c.key, inner.c.wait,
-                    func.row_number().over(partition_by=inner.c.key, order_by=inner.c.wait).label("rn"),
-                    func.count().over(partition_by=inner.c.key).label("n")).subquery()
-    return select(ranked.c.key, ranked.c.wait).where(ranked.c.rn == (ranked.c.n * 9 + 9) // 10)
-
-
-# --------------------------------------------------------------------------- per call
-
 def _received_where(scope: Scope, start, end) -> ColumnElement:
-    return and_(scope_clause(scope), calls.c.started >= start, calls.c.started < end,
+    return and_(scope_clause(scope, calls, start, end), calls.c.started >= start, calls.c.started < end,
                 calls.c.direction != "outbound", calls.c.result.in_(("answered",) + NOT_ANSWERED))
 
 
-def _totals(conn, scope: Scope, start, end) -> GroupStats:
+def _raw_sums(conn, scope: Scope, start, end) -> dict[str, Agg]:
+    """Per party and for the calls ("*"), from the raw rows of [start, end)."""
+    out: dict[str, Agg] = {}
+    p = call_parties.c
+    bucket = _wait_bucket(p.wait)
+    for party, w, n, answered, missed, wait, talk in conn.execute(
+            select(p.party, bucket, func.count(), _flag(p.answered), _flag(p.missed), func.sum(p.wait),
+                   func.sum(p.talk)).where(_party_where(scope, start, end)).group_by(p.party, bucket)):
+        _into(out.setdefault(party, Agg()), w, n, answered, missed, wait, talk)
     c = calls.c
-    where = _received_where(scope, start, end)
+    bucket = _wait_bucket(c.wait)
     answered = c.result == "answered"
-    received, n_answered, wait_avg, talk_sum = conn.execute(
-        select(func.count(), func.sum(case((answered, 1), else_=0)), func.avg(c.wait),
-               func.sum(case((answered, c.talk), else_=0))).where(where)).one()
-    p90 = conn.execute(_p90(select(literal("").label("key"), c.wait.label("wait"))
-                            .where(where))).first()
-    n_answered = n_answered or 0
-    return _group("", received, n_answered, received - n_answered, wait_avg, talk_sum, p90[1] if p90 else None)
+    for w, n, n_answered, wait, talk in conn.execute(
+            select(bucket, func.count(), func.sum(case((answered, 1), else_=0)), func.sum(c.wait),
+                   func.sum(case((answered, c.talk), else_=0))).where(_received_where(scope, start, end))
+            .group_by(bucket)):
+        _into(out.setdefault(CALLS, Agg()), w, n, n_answered, n - (n_answered or 0), wait, talk)
+    return out
 
+
+def _into(agg: Agg, bucket, n, answered, missed, wait, talk) -> None:
+    agg.received += n
+    agg.answered += int(answered or 0)
+    agg.missed += int(missed or 0)
+    agg.wait_sum += int(wait or 0)
+    agg.talk_sum += int(talk or 0)
+    agg.hist[int(bucket)] += n
+
+
+# --------------------------------------------------------------------------- the whole company
+
+def _company_sums(conn, scope: Scope, start, end) -> dict[str, Agg]:
+    """Rollups for whole months and days, raw rows for the edges (store.rollups.cover)."""
+    out: dict[str, Agg] = {}
+    r = call_rollups.c
+    for sign, level, a, b in cover(start, end):
+        if level == "raw":
+            parts = _raw_sums(conn, scope, a, b)
+        else:
+            stmt = select(r.party, *(func.sum(r[name]).label(name) for name in (
+                "received", "answered", "missed", "wait_sum", "talk_sum", *(f"w{i}" for i in range(len(Agg().hist))))))
+            stmt = stmt.where(r.level == level, r.period >= a, r.period < b)
+            if not scope.internal:
+                stmt = stmt.where(r.external.is_(True))
+            parts = {row[0]: Agg.of_row(row[1:]) for row in conn.execute(stmt.group_by(r.party))}
+        for party, agg in parts.items():
+            out.setdefault(party, Agg()).add(agg, sign)
+    return out
+
+
+def _company_by_hour(conn, scope: Scope, start, end, zone: ZoneInfo) -> list[HourStats]:
+    first, last = hour_of(start), hour_of(end)
+    first = first if first == start else first + dt.timedelta(hours=1)
+    if first >= last:
+        return _raw_by_hour(conn, scope, start, end, zone)
+    hours = [[0, 0] for _ in range(24)]
+    r = call_rollups.c
+    stmt = select(r.period, func.sum(r.answered), func.sum(r.missed)).where(
+        r.level == "h", r.party == CALLS, r.period >= first, r.period < last)
+    if not scope.internal:
+        stmt = stmt.where(r.external.is_(True))
+    for period, answered, missed in conn.execute(stmt.group_by(r.period)):
+        local = period.astimezone(zone).hour
+        hours[local][0] += int(answered or 0)
+        hours[local][1] += int(missed or 0)
+    for a, b in ((start, first), (last, end)):
+        if a < b:
+            for h in _raw_by_hour(conn, scope, a, b, zone):
+                hours[h.hour][0] += h.answered
+                hours[h.hour][1] += h.missed
+    return [HourStats(h, a, m) for h, (a, m) in enumerate(hours)]
+
+
+# --------------------------------------------------------------------------- by hour, raw
 
 def _bucket(conn) -> ColumnElement:
     """The call's start in quarter hours since the epoch (UTC)."""
@@ -175,7 +220,7 @@ def _bucket(conn) -> ColumnElement:
     return cast(func.floor(func.extract("epoch", calls.c.started) / BUCKET), Integer)
 
 
-def _by_hour(conn, scope: Scope, start, end, zone: ZoneInfo) -> list[HourStats]:
+def _raw_by_hour(conn, scope: Scope, start, end, zone: ZoneInfo) -> list[HourStats]:
     bucket = _bucket(conn).label("bucket")
     answered = (calls.c.result == "answered").label("answered")
     rows = conn.execute(select(bucket, answered, func.count()).where(_received_where(scope, start, end))
@@ -190,23 +235,35 @@ def _by_hour(conn, scope: Scope, start, end, zone: ZoneInfo) -> list[HourStats]:
 # --------------------------------------------------------------------------- not called back
 
 def _not_called_back(conn, scope: Scope, start, end) -> tuple[list[UncalledNumber], int]:
+    """Missed external numbers of the period without a later callback in the scope.
+
+    For the whole company every callback is in scope, so the flag kept on the
+    missed call (store/callbacks.py) answers; a narrower scope asks whether one of
+    its own calls called back.
+    """
     missed = calls.alias("missed")
-    later = calls.alias("later")
-    m, l = missed.c, later.c
-    called_back = exists().where(
-        l.started > m.started, scope_clause(scope, later),
-        or_(and_(l.direction == "outbound", l.called_key == m.caller_key),
-            and_(l.direction == "inbound", l.caller_key == m.caller_key, l.result == "answered")))
-    where = and_(scope_clause(scope, missed), m.started >= start, m.started < end, m.direction == "inbound",
-                 m.caller_key != "", m.result.in_(NOT_ANSWERED), ~called_back)
-    per_number = (select(m.caller_key, func.count().label("n"), func.max(m.started).label("last"))
-                  .where(where).group_by(m.caller_key).subquery())
+    m = missed.c
+    where = [scope_clause(scope, missed, start, end), m.started >= start, m.started < end,
+             m.direction == "inbound", m.caller_key != "", m.result.in_(NOT_ANSWERED), m.called_back.is_(False)]
+    if scope.kind != COMPANY:
+        later = calls.alias("later")
+        l = later.c
+        where.append(~exists().where(
+            l.started > m.started, scope_clause(scope, later, start),
+            or_(and_(l.direction == "outbound", l.called_key == m.caller_key),
+                and_(l.direction == "inbound", l.caller_key == m.caller_key, l.result == "answered"))))
+    per_number = (select(m.caller_key.label("key"), func.count().label("n"), func.max(m.started).label("last"))
+                  .where(*where).group_by(m.caller_key).subquery())
     total = conn.execute(select(func.count()).select_from(per_number)).scalar_one()
-    newest = conn.execute(select(per_number).order_by(per_number.c.last.desc())
-                          .limit(NOT_CALLED_BACK_LIMIT)).all()
-    out = []
-    for key, n, last in newest:
-        r = conn.execute(select(calls.c.caller, calls.c.caller_name, calls.c.uuid, calls.c.started)
-                         .where(calls.c.caller_key == key, calls.c.started == last)).first()
-        out.append(UncalledNumber(r.caller, r.caller_name, n, r.started, r.uuid))
+    last = calls.alias("last")
+    newest = conn.execute(
+        select(last.c.caller, last.c.caller_name, per_number.c.n, last.c.started, last.c.uuid)
+        .join_from(per_number, last, and_(last.c.caller_key == per_number.c.key,
+                                          last.c.started == per_number.c.last))
+        .order_by(per_number.c.last.desc(), last.c.id.desc()).limit(NOT_CALLED_BACK_LIMIT)).all()
+    out, seen = [], set()
+    for caller, name, n, at, uuid in newest:
+        if (caller, at) not in seen:
+            seen.add((caller, at))
+            out.append(UncalledNumber(caller, name, n, at, uuid))
     return out, total

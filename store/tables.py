@@ -14,6 +14,7 @@ import datetime as dt
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint)
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -212,6 +213,9 @@ calls.append_column(Column("called_key", String(32), nullable=False, default="",
 calls.append_column(Column("result", String(20), nullable=False, default="", server_default=""))
 calls.append_column(Column("wait", Integer, nullable=False, default=0, server_default="0"))
 calls.append_column(Column("talk", Integer, nullable=False, default=0, server_default="0"))
+# A missed external call someone later called back (a call out to the number, or an
+# answered call from it): store/callbacks.py keeps it, the statistics read it.
+calls.append_column(Column("called_back", Boolean, nullable=False, default=False, server_default=false()))
 Index("ix_calls_started_id", calls.c.started, calls.c.id)
 Index(None, calls.c.caller_key)
 Index(None, calls.c.called_key)
@@ -231,4 +235,24 @@ call_parties = Table(
     Column("talk", Integer, nullable=False),
     Index(None, "party", "started"),
     Index(None, "started"),
+)
+
+
+# Statistics rolled up when records are written (store/rollups.py), so a month of a
+# whole company is a few thousand rows, not a million: per UTC hour (calls only),
+# day and month; `party` is "*" for the calls themselves, else an e:/d: party.
+WAIT_BUCKETS = 16           # store.rollups.WAIT_EDGES has 15 edges
+
+call_rollups = Table(
+    "call_rollups", metadata,
+    Column("level", String(1), primary_key=True),                # h | d | m
+    Column("period", UTCDateTime, primary_key=True),             # the hour, day or month's start (UTC)
+    Column("party", String(PARTY), primary_key=True),
+    Column("external", Boolean, primary_key=True),
+    Column("received", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Column("missed", Integer, nullable=False),
+    Column("wait_sum", BigInteger, nullable=False),
+    Column("talk_sum", BigInteger, nullable=False),
+    *(Column(f"w{i}", Integer, nullable=False) for i in range(WAIT_BUCKETS)),
 )

@@ -167,3 +167,12 @@ def test_the_path_says_who_rang_on_which_device_and_why_each_step_ended(history,
     assert detail.path[1].legs[0].starts_at == T0 + dt.timedelta(minutes=3, seconds=10)
     assert detail.call.answered_by == "ivan" and detail.call.outcome == "answered"
     assert detail.call.as_dict(MOSCOW)["started_at"] == "2024-03-04T12:03:00+03:00"
+
+
+def test_a_callback_written_before_the_missed_call_still_counts(store, snapshot):
+    from tests.history_company import call
+    store.sync_directory(snapshot)
+    store.write_records([call("back", 5, caller="204", called="+79160000001", direction="outbound")])
+    store.write_records([call("missed", 0, caller="8 916 000 00 01", steps=[("employee:olga", ("olga",), "")])])
+    stats = call_stats(store, scope_for("boss", snapshot), T0, T0 + dt.timedelta(days=1), MOSCOW)
+    assert (stats.totals.missed, stats.not_called_back_total) == (1, 0)
