@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-import gevent
 from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -31,9 +31,27 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def in_threadpool(fn, *args):
-    """`fn(*args)` in gevent's pool of native threads (argon2 releases the GIL meanwhile)."""
-    return gevent.get_hub().threadpool.apply(fn, args)
+class CpuPool:
+    """Native threads for argon2, fewer than the CPUs.
+
+    argon2-cffi releases the GIL, so a check in a thread leaves the event loop free;
+    but ten checks at once on ten threads would take every core from it, and every
+    other request would wait for the CPU. With one core always left to the loop, a
+    burst of sign-ins queues here instead (measured in bench/web_signin_bench.py).
+    """
+
+    def __init__(self, size: int | None = None):
+        self.size = size or max(1, (os.cpu_count() or 2) - 1)
+        self._pool = None
+
+    def __call__(self, fn, *args):
+        if self._pool is None:                 # made on first use, in the serving process
+            from gevent.threadpool import ThreadPool
+            self._pool = ThreadPool(self.size)
+        return self._pool.apply(fn, args)
+
+
+in_threadpool = CpuPool()
 
 
 def _default_scope_for(login, snapshot):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
+import socket
 from typing import Optional
 
 import gevent
@@ -28,6 +29,21 @@ from store.database import Store
 from store.web import WebStore
 
 log = logging.getLogger(__name__)
+
+
+class NoDelayWSGIServer(WSGIServer):
+    """gevent's WSGIServer with Nagle's algorithm off on each connection.
+
+    pywsgi may write a response in more than one segment; with Nagle on, the second
+    waits for the ACK of the first, which a client on a kept-alive connection delays
+    by up to 40 ms (measured: 50 ms per request instead of a few)."""
+
+    def handle(self, sock, address):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:                        # not TCP (a test's socket pair)
+            pass
+        return super().handle(sock, address)
 
 
 class SessionSweeper(Loop):
@@ -58,7 +74,7 @@ class WebProcess:
         self.listen = listen or snapshot.file.web.listen
         self.ctx = WebContext(config=self.holder.current, store=self.store, metrics=self.metrics)
         self.app = create_app(self.ctx)
-        self.server = WSGIServer(parse_address(self.listen), self.app, log=None, error_log=log)
+        self.server = NoDelayWSGIServer(parse_address(self.listen), self.app, log=None, error_log=log)
         self.watcher = ConfigWatcher(self.holder, on_reload=self._after_reload)
         self.sweeper = SessionSweeper(self.ctx.web, self.holder)
         self._stop = Event()
