@@ -89,6 +89,8 @@ def sign_in():
         return error(403, "inactive", "Учётная запись отключена.")
     if result.outcome != "ok":
         return error(401, "wrong_password", "Неверный логин или пароль.")
+    if g.viewer is not None:                   # signing in again: the old session ends
+        ctx().web.end_session(g.viewer.session.token_hash)
     response = jsonify(csrf_token=result.session.csrf_token, login=result.employee.login)
     auth.set_session_cookie(response, result.token, snapshot)
     return response

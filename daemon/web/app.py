@@ -117,10 +117,12 @@ def create_app(ctx: WebContext) -> Flask:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        message = MESSAGES.get(exc.code, exc.name)
+        if exc.description and exc.description != type(exc).description:      # abort(400, "why")
+            message = exc.description
         if request.path.startswith("/api/"):
-            return jsonify(error=exc.name.lower().replace(" ", "_"), message=MESSAGES.get(exc.code, exc.name)), \
-                exc.code
-        return render_template("error.html", code=exc.code, message=MESSAGES.get(exc.code, exc.name)), exc.code
+            return jsonify(error=exc.name.lower().replace(" ", "_"), message=message), exc.code
+        return render_template("error.html", code=exc.code, message=message), exc.code
 
     @app.errorhandler(Exception)
     def _internal(exc: Exception):

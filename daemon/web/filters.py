@@ -39,7 +39,7 @@ def _moment(text: str, zone: ZoneInfo, end: bool) -> dt.datetime:
             return dt.datetime.combine(day, dt.time(), zone)
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise FilterError(f"{text!r} is not a date (2026-12-07) or an ISO 8601 time") from None
+        raise FilterError(f"«{text}» — не дата (2026-12-07) и не время ISO 8601") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
@@ -57,11 +57,11 @@ def period(args: Mapping[str, str], zone: ZoneInfo, now: dt.datetime, default: s
     if name == "month":
         return Period(midnight(today - dt.timedelta(days=29)), tomorrow)
     if name and name != "custom":
-        raise FilterError(f"period is one of {', '.join(PERIODS)}, not {name!r}")
+        raise FilterError(f"период — один из {', '.join(PERIODS)}, а не «{name}»")
     start = _moment(args["from"], zone, end=False) if args.get("from") else None
     end = _moment(args["to"], zone, end=True) if args.get("to") else None
     if start and end and end <= start:
-        raise FilterError("the period ends before it starts")
+        raise FilterError("период кончается раньше, чем начинается")
     return Period(start, end)
 
 

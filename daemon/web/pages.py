@@ -110,6 +110,8 @@ def sign_in():
     typed = request.form.get("login", "")
     result = ctx().signin.attempt(snapshot, typed, request.form.get("password", ""), auth.client_address(snapshot))
     if result.outcome == "ok":
+        if g.viewer is not None:               # signing in again: the old session ends
+            ctx().web.end_session(g.viewer.session.token_hash)
         response = redirect(_safe_next(nxt))
         auth.set_session_cookie(response, result.token, snapshot)
         return response

@@ -212,3 +212,31 @@ def test_sign_ins_are_counted_by_outcome_and_requests_by_route(client, ctx):
     assert 'callrouter_web_requests_total{route="/api/v1/me",status="200"} 1.0' in text
     assert 'callrouter_web_request_seconds_bucket{le="0.1",route="/api/v1/session"}' in text
     assert client.get("/healthz").get_data(as_text=True) == "ok\n"
+
+
+def test_unknown_api_paths_and_methods_answer_json(client):
+    signed_in(client, "petr")
+    missing = client.get("/api/v1/nothing")
+    assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
+    wrong = client.post("/api/v1/me", json={})
+    assert wrong.status_code == 405 and wrong.get_json()["message"]
+    assert "text/html" in client.get("/nothing").content_type
+
+
+def test_signing_in_again_ends_the_previous_session(client, make_client):
+    signed_in(client, "petr")
+    first = cookie(client).value
+    signed_in(client, "petr")
+    other = make_client()
+    other.set_cookie(SESSION_COOKIE, first)
+    assert other.get("/api/v1/me").status_code == 401
+    assert client.get("/api/v1/me").status_code == 200
+
+
+def test_a_bad_filter_on_a_page_says_why(client):
+    signed_in(client, "petr")
+    response = client.get("/stats?period=fortnight")
+    assert response.status_code == 400
+    assert "период — один из today" in response.get_data(as_text=True)
+    api = client.get("/api/v1/calls?from=yesterday")
+    assert api.status_code == 400 and "не дата" in api.get_json()["message"]
