@@ -185,7 +185,7 @@ def calls():
                 return error(403, "no_export_right", "Выгрузка истории вам не разрешена.")
             return export.csv_response(ctx().store, scope, f, _zone())
         limit = request.args.get("limit", history.DEFAULT_LIMIT, type=int)
-        rows, nxt = history.list_calls(ctx().store, scope, f, limit, request.args.get("cursor") or None)
+        rows, nxt = ctx().db(history.list_calls, scope, f, limit, request.args.get("cursor") or None)
     except FilterError as exc:
         return error(400, "bad_filter", str(exc))
     zone = _zone()
@@ -195,7 +195,7 @@ def calls():
 @blueprint.get("/calls/<uuid>")
 @signed_in
 def call(uuid: str):
-    detail = history.call_detail(ctx().store, g.viewer.scope, uuid)
+    detail = ctx().db(history.call_detail, g.viewer.scope, uuid)
     if detail is None:
         return error(404, "not_found", "Не найдено.")
     zone = _zone()
@@ -223,7 +223,7 @@ def stats():
     except FilterError as exc:
         return error(400, "bad_filter", str(exc))
     start, end = p.start or now - dt.timedelta(days=30), p.end or now
-    s = call_stats(ctx().store, g.viewer.scope, start, end, zone)
+    s = ctx().db(call_stats, g.viewer.scope, start, end, zone)
     group = lambda x: {"received": x.received, "answered": x.answered, "missed": x.missed,       # noqa: E731
                        "answer_rate": x.answer_rate, "wait_avg": x.wait_avg, "wait_p90": x.wait_p90,
                        "talk_avg": x.talk_avg}

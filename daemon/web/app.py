@@ -20,6 +20,7 @@ from config.snapshot import Snapshot
 from daemon.web import auth
 from daemon.web.metrics import WebMetrics
 from daemon.web.signin import SignIn
+from store.offhub import off_hub
 from store.web import WebStore
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,12 @@ class WebContext:
     clock: Callable[[], dt.datetime] = utc_now
     run_cpu: Callable = in_threadpool
     scope_for: Callable = _default_scope_for
+
+    def db(self, query, *args):
+        """`query(store, *args)` for the history pages: a long SQLite query in a native thread
+        (sqlite3 releases the GIL), so it never holds up other requests; PostgreSQL's
+        driver cooperates with gevent and runs in place (as store/offhub.py does for the daemon)."""
+        return off_hub(self.store, query, self.store, *args)
 
     def __post_init__(self):
         self.web = WebStore(self.store)

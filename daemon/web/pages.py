@@ -217,7 +217,7 @@ def calls():
     error = None
     try:
         f = filters.call_filter(request.args, g.snapshot, _zone(), ctx().clock())
-        rows, nxt = history.list_calls(ctx().store, scope, f, PAGE, request.args.get("cursor") or None)
+        rows, nxt = ctx().db(history.list_calls, scope, f, PAGE, request.args.get("cursor") or None)
     except FilterError as exc:
         rows, nxt, error = [], None, str(exc)
     args = {k: v for k, v in request.args.items() if v and k != "cursor"}
@@ -242,7 +242,7 @@ def calls_export():
 @blueprint.get("/calls/<uuid>")
 @signed_in
 def call(uuid: str):
-    detail = history.call_detail(ctx().store, g.viewer.scope, uuid)
+    detail = ctx().db(history.call_detail, g.viewer.scope, uuid)
     if detail is None:
         abort(404)
     return render_template("call.html", d=detail, c=detail.call, names=_names(), directions=filters.DIRECTIONS,
@@ -260,7 +260,7 @@ def stats():
     now = ctx().clock()
     start = p.start or (now - dt.timedelta(days=30))
     end = p.end or now
-    result = call_stats(ctx().store, g.viewer.scope, start, end, zone)
+    result = ctx().db(call_stats, g.viewer.scope, start, end, zone)
     return render_template("stats.html", s=result, chart=hour_chart(result.by_hour), args=request.args,
                            periods=filters.PERIODS, names=_names(), period_end=end - dt.timedelta(seconds=1))
 
