@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from store import dialect
-from store.tables import credentials, signin_log, signin_throttle, web_sessions
+from store.tables import credentials, overrides, signin_log, signin_throttle, web_sessions
 
 OUTCOMES = ("ok", "wrong_password", "throttled", "inactive")
 
@@ -190,6 +190,32 @@ class WebStore:
             conn.execute(delete(credentials).where(credentials.c.login == login))
             conn.execute(credentials.insert().values(login=login, password_hash=password_hash, sip_a1=sip_a1,
                                                      sip_domain=domain, updated_at=now))
+
+    def forward_to_mobile(self, login: str) -> bool:
+        """The one override «Профиль» shows (the daemon reads them all; a page needs one)."""
+        with self.store._read() as conn:
+            return bool(conn.execute(select(overrides.c.forward_to_mobile).where(overrides.c.login == login))
+                        .scalar())
+
+    def sign_in_ok(self, login_key: str, login: str, typed: str, address: str,
+                   now: dt.datetime) -> tuple[str, WebSession]:
+        """A good sign-in in one transaction: the login's failures cleared, a session, the audit line."""
+        with self.store._write() as conn:
+            clear_failures(conn, login_key)
+            token, session = create_session(conn, login, address, now)
+            log_signin(conn, now, typed, login, address, "ok")
+            return token, session
+
+    def sign_in_failed(self, keys_and_delays, typed: str, employee: str, address: str, now: dt.datetime,
+                       forgotten_before: dt.datetime) -> None:
+        """A wrong password in one transaction: each key's failure counted (and blocked), the audit line."""
+        with self.store._write() as conn:
+            for key, delay in keys_and_delays:
+                seconds = delay(count_failure(conn, key, now, forgotten_before))
+                if seconds > 0:
+                    block(conn, key, now + dt.timedelta(seconds=seconds))
+            forget_failures(conn, forgotten_before, now)
+            log_signin(conn, now, typed, employee, address, "wrong_password")
 
     def clear_failures(self, key: str) -> None:
         with self.store._write() as conn:

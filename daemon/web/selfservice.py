@@ -79,8 +79,7 @@ def change_password(ctx, snapshot: Snapshot, employee: Employee, session_hash: s
 
 
 def forward_to_mobile(ctx, login: str) -> bool:
-    state = ctx.store.overrides().get(login)
-    return bool(state and state.forward_to_mobile)
+    return ctx.web.forward_to_mobile(login)
 
 
 def set_forward_to_mobile(ctx, employee: Employee, enabled: bool) -> Optional[Refusal]:

@@ -69,20 +69,22 @@ class SignIn:
         matches = bool(self._run_cpu(creds.verify_http, password_hash, password or "", self._store.hasher))
         now = self._clock()
         if not (matches and found is not None):
-            forget = now - dt.timedelta(seconds=settings.forget_after)
-            self._web.count_failure(keys[0], now, forget, throttle.login_delay(settings))
-            self._web.count_failure(keys[1], now, forget, throttle.address_delay(settings))
-            return self._finish(typed, login if employee is not None else "", address, "wrong_password",
-                                SignInResult("wrong_password"))
+            self._web.sign_in_failed(
+                ((keys[0], throttle.login_delay(settings)), (keys[1], throttle.address_delay(settings))),
+                typed, login if employee is not None else "", address, now,
+                now - dt.timedelta(seconds=settings.forget_after))
+            return self._count(typed, login, address, "wrong_password", SignInResult("wrong_password"))
         if employee is None or not self._is_active(employee.login, snapshot):
             return self._finish(typed, login, address, "inactive", SignInResult("inactive"))
-        self._web.clear_failures(keys[0])
-        token, session = self._web.create_session(employee.login, address, now)
-        return self._finish(typed, employee.login, address, "ok", SignInResult("ok", employee, token=token,
-                                                                                session=session))
+        token, session = self._web.sign_in_ok(keys[0], employee.login, typed, address, now)
+        return self._count(typed, employee.login, address, "ok", SignInResult("ok", employee, token=token,
+                                                                               session=session))
 
     def _finish(self, typed: str, login: str, address: str, outcome: str, result: SignInResult) -> SignInResult:
         self._web.log_signin(self._clock(), typed, login, address, outcome)
+        return self._count(typed, login, address, outcome, result)
+
+    def _count(self, typed: str, login: str, address: str, outcome: str, result: SignInResult) -> SignInResult:
         self._metrics.signins_total.labels(outcome=outcome).inc()
         log.info("sign-in %s: login=%r employee=%s address=%s", outcome, typed[:64], login or "-", address)
         return result
