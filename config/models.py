@@ -584,6 +584,34 @@ class FeatureCodes(Model):
                 "dnd_on": self.dnd_on, "dnd_off": self.dnd_off}
 
 
+class WebThrottle(Model):
+    """Sign-in throttling of `callrouter web`, per login and per client address.
+
+    Failures past the free ones each make the next attempt wait longer (`first_delay`,
+    doubled every failure, up to `lockout`); the wait ends by itself. A counter is
+    forgotten `forget_after` seconds after its last failure, and a good password
+    clears its login's counter. An address gets more free failures than a login:
+    an office behind one NAT shares it.
+    """
+    login_free_failures: Annotated[int, Field(ge=1, le=1000)] = 5
+    address_free_failures: Annotated[int, Field(ge=1, le=10000)] = 20
+    first_delay: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    lockout: Annotated[int, Field(ge=1, le=86400)] = 900
+    forget_after: Annotated[int, Field(ge=60, le=7 * 86400)] = 3600
+
+
+class WebSettings(Model):
+    """`callrouter web`: the employees' pages and their JSON API («Личный кабинет»)."""
+    listen: HostPort = "127.0.0.1:8080"
+    # Secure cookies unless `listen` is loopback only (a local test, or a TLS proxy in
+    # front on the same host that is trusted to set them) or this is false.
+    secure_cookies: bool = True
+    session_idle: Annotated[int, Field(ge=60, le=30 * 86400)] = 8 * 3600
+    # Behind a reverse proxy the client's address is the last X-Forwarded-For entry.
+    trust_forwarded_for: bool = False
+    throttle: WebThrottle = WebThrottle()
+
+
 class ConfigFile(Model):
     company: Company
     departments: tuple[Department, ...] = ()
@@ -592,6 +620,7 @@ class ConfigFile(Model):
     freeswitch: FreeswitchSettings = FreeswitchSettings()
     store: StoreSettings = StoreSettings()
     features: FeatureCodes = FeatureCodes()
+    web: WebSettings = WebSettings()
 
 
 # --------------------------------------------------------------------------- names FreeSWITCH reads as written

@@ -13,9 +13,9 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
-from store import dialect
+from store import callbacks, dialect, history_facts, rollups
 from store.records import CallRecord, LegRecord, StepRecord
-from store.tables import call_legs, call_steps, calls
+from store.tables import call_legs, call_parties, call_steps, calls, employees
 
 CALL_FIELDS = ("uuid", "started", "answered", "ended", "caller", "caller_name", "called", "direction", "target",
                "reason", "outcome", "answered_by", "hangup_cause", "recording", "node")
@@ -35,10 +35,38 @@ def insert_records(conn: Connection, records: Sequence[CallRecord]) -> list[str]
         return []
     stmt = dialect.insert(conn, calls).on_conflict_do_nothing(index_elements=["uuid"]).returning(
         calls.c.id, calls.c.uuid)
-    ids = dict((uuid, id_) for id_, uuid in conn.execute(stmt, [_call_row(r) for r in fresh]))
+    callers = caller_logins(conn, fresh)
+    rows = {r.uuid: _call_row(r, callers.get(r.caller, "")) for r in fresh}
+    ids = dict((uuid, id_) for id_, uuid in conn.execute(stmt, list(rows.values())))
     inserted = [r for r in fresh if r.uuid in ids]
     _insert_paths(conn, [(ids[r.uuid], r) for r in inserted])
+    parties = _insert_parties(conn, [(ids[r.uuid], r, callers.get(r.caller, "")) for r in inserted])
+    rollups.add(conn, rollups.rows_for([rows[r.uuid] for r in inserted], parties))
+    callbacks.mark(conn, [rows[r.uuid] for r in inserted])
     return [r.uuid for r in inserted]
+
+
+def caller_logins(conn: Connection, records: Sequence[CallRecord]) -> dict[str, str]:
+    """Caller ID -> the login of the employee it is (their extension or login), from the
+    directory mirror; external callers are not in it."""
+    numbers = {r.caller for r in records if r.caller and r.direction != "inbound"}
+    if not numbers:
+        return {}
+    found: dict[str, str] = {}
+    for login, extension in conn.execute(select(employees.c.login, employees.c.extension).where(
+            or_(employees.c.extension.in_(numbers), employees.c.login.in_(numbers)))
+            .order_by(employees.c.active)):          # an active employee's number wins
+        for key in (login, extension):
+            if key in numbers:
+                found[key] = login
+    return found
+
+
+def _insert_parties(conn: Connection, rows: list[tuple[int, CallRecord, str]]) -> list[dict]:
+    party_rows = [row for call_id, r, caller in rows for row in history_facts.party_rows(call_id, r, caller)]
+    if party_rows:
+        conn.execute(call_parties.insert(), party_rows)
+    return party_rows
 
 
 def _unique(records: Iterable[CallRecord]) -> list[CallRecord]:
@@ -51,8 +79,8 @@ def _unique(records: Iterable[CallRecord]) -> list[CallRecord]:
     return out
 
 
-def _call_row(r: CallRecord) -> dict:
-    return {name: getattr(r, name) for name in CALL_FIELDS}
+def _call_row(r: CallRecord, caller_login: str = "") -> dict:
+    return {**{name: getattr(r, name) for name in CALL_FIELDS}, **history_facts.call_columns(r, caller_login)}
 
 
 def _insert_paths(conn: Connection, calls_with_ids: list[tuple[int, CallRecord]]) -> None:

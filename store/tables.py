@@ -14,6 +14,7 @@ import datetime as dt
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint)
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -162,4 +163,95 @@ call_legs = Table(
     Column("delay", Integer, nullable=False, default=0),
     Column("timeout", Integer, nullable=False, default=0),
     UniqueConstraint("step_id", "seq"),
+)
+
+# --------------------------------------------------------------------------- callrouter web (revision 0003)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),             # sha256 of the cookie's token, never the token
+    Column("login", String(LOGIN), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("address", String(64), nullable=False, default=""),
+    Index(None, "login"),
+    Index(None, "last_seen"),
+)
+
+signin_log = Table(
+    "signin_log", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("login", String(LOGIN), nullable=False),                  # as typed (login or extension)
+    Column("employee", String(LOGIN), nullable=False, default=""),   # whom it named, when anyone
+    Column("address", String(64), nullable=False, default=""),
+    Column("outcome", String(20), nullable=False),                   # ok | wrong_password | throttled | inactive
+    Index(None, "at"),
+)
+
+signin_throttle = Table(
+    "signin_throttle", metadata,
+    Column("key", String(100), primary_key=True),                   # login:NAME | address:IP
+    Column("failures", Integer, nullable=False),
+    Column("blocked_until", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "updated_at"),
+)
+
+# --------------------------------------------------------------------------- history (revision 0004)
+# What «Личный кабинет» asks of call records, worked out once when a record is
+# written (store/history_facts.py) so that 1,000,000 calls answer in milliseconds:
+# on `calls`, the caller's login, number keys for search, the outcome as people read
+# it, wait and talk seconds; and `call_parties`, one row per employee or department a
+# call concerns, which the scope rule (store/scope.py) and the statistics read.
+
+calls.append_column(Column("caller_login", String(LOGIN), nullable=False, default="", server_default=""))
+calls.append_column(Column("caller_key", String(32), nullable=False, default="", server_default=""))
+calls.append_column(Column("called_key", String(32), nullable=False, default="", server_default=""))
+calls.append_column(Column("result", String(20), nullable=False, default="", server_default=""))
+calls.append_column(Column("wait", Integer, nullable=False, default=0, server_default="0"))
+calls.append_column(Column("talk", Integer, nullable=False, default=0, server_default="0"))
+# A missed external call someone later called back (a call out to the number, or an
+# answered call from it): store/callbacks.py keeps it, the statistics read it.
+calls.append_column(Column("called_back", Boolean, nullable=False, default=False, server_default=false()))
+Index("ix_calls_started_id", calls.c.started, calls.c.id)
+Index(None, calls.c.caller_key)
+Index(None, calls.c.called_key)
+
+PARTY = 2 + NAME + LOGIN
+
+call_parties = Table(
+    "call_parties", metadata,
+    Column("call_id", BigId, ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
+    Column("party", String(PARTY), primary_key=True),          # e:LOGIN | d:DEPARTMENT
+    Column("started", UTCDateTime, nullable=False),            # the call's, for ranges without a join
+    Column("external", Boolean, nullable=False),
+    Column("rung_only", Boolean, nullable=False),              # e: only rang, for someone else's step
+    Column("answered", Boolean, nullable=False),               # a conversation for this party
+    Column("missed", Boolean, nullable=False),                 # received here, no conversation
+    Column("wait", Integer, nullable=False),
+    Column("talk", Integer, nullable=False),
+    Index(None, "party", "started"),
+    Index(None, "started"),
+)
+
+
+# Statistics rolled up when records are written (store/rollups.py), so a month of a
+# whole company is a few thousand rows, not a million: per UTC hour (calls only),
+# day and month; `party` is "*" for the calls themselves, else an e:/d: party.
+WAIT_BUCKETS = 16           # store.rollups.WAIT_EDGES has 15 edges
+
+call_rollups = Table(
+    "call_rollups", metadata,
+    Column("level", String(1), primary_key=True),                # h | d | m
+    Column("period", UTCDateTime, primary_key=True),             # the hour, day or month's start (UTC)
+    Column("party", String(PARTY), primary_key=True),
+    Column("external", Boolean, primary_key=True),
+    Column("received", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Column("missed", Integer, nullable=False),
+    Column("wait_sum", BigInteger, nullable=False),
+    Column("talk_sum", BigInteger, nullable=False),
+    *(Column(f"w{i}", Integer, nullable=False) for i in range(WAIT_BUCKETS)),
 )

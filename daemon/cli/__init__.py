@@ -18,6 +18,7 @@ COMMANDS = (
     "daemon.cli.history",    # history
     "daemon.cli.db",         # db upgrade
     "daemon.cli.deploy",     # deploy freeswitch
+    "daemon.cli.web",        # web («Личный кабинет»)
 )
 
 

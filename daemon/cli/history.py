@@ -7,7 +7,6 @@ exclusive. Times are shown in the company's time zone.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import difflib
 import json
@@ -24,6 +23,7 @@ from daemon.cli.db import open_store_or_exit, store_error
 from daemon.cli.moments import within_range
 from daemon.cli.output import table
 from store.calls import HistoryQuery
+from store.export import write_csv as write_excel_csv
 from store.records import CallRecord, StepRecord
 
 FORMATS = ("table", "csv", "json")
@@ -144,13 +144,12 @@ def write_table(records: list[CallRecord], zone: ZoneInfo) -> None:
 
 
 def write_csv(records: list[CallRecord], zone: ZoneInfo) -> None:
-    out = csv.writer(sys.stdout)
-    out.writerow(CSV_COLUMNS)
-    for r in records:
-        out.writerow((r.uuid, _local(r.started, zone), _local(r.answered, zone), _local(r.ended, zone),
-                      r.direction, r.caller, r.caller_name, r.called, r.target, r.reason, r.outcome, r.answered_by,
-                      _seconds(r.started, r.answered), _seconds(r.answered, r.ended), r.hangup_cause,
-                      r.recording or "", r.node, " → ".join(describe_step(s) for s in r.steps)))
+    """For Excel (store/export.py): UTF-8 with BOM, `;`, formula-like cells neutralised with `'`."""
+    write_excel_csv(sys.stdout, CSV_COLUMNS, (
+        (r.uuid, _local(r.started, zone), _local(r.answered, zone), _local(r.ended, zone),
+         r.direction, r.caller, r.caller_name, r.called, r.target, r.reason, r.outcome, r.answered_by,
+         _seconds(r.started, r.answered), _seconds(r.answered, r.ended), r.hangup_cause,
+         r.recording or "", r.node, " → ".join(describe_step(s) for s in r.steps)) for r in records))
 
 
 def write_json(records: list[CallRecord], zone: ZoneInfo) -> None:

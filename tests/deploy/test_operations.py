@@ -27,9 +27,10 @@ METRIC = re.compile(r"\bcallrouter_[a-z_]+\b")
 
 
 def exported_metrics() -> set[str]:
-    """Every series name a daemon's /metrics can carry."""
+    """Every series name a daemon's or a `callrouter web`'s /metrics can carry."""
+    from daemon.web.metrics import WebMetrics
     names = set()
-    for family in Metrics().registry.collect():
+    for family in [*Metrics().registry.collect(), *WebMetrics().registry.collect()]:
         suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count")}.get(family.type, ("",))
         names |= {family.name + suffix for suffix in suffixes}
     return names
@@ -171,6 +172,8 @@ def test_dashboard_queries_are_valid_promql(tmp_path):
 # --------------------------------------------------------------------------- README
 
 def test_readme_names_only_exported_metrics():
-    histograms = {family.name for family in Metrics().registry.collect() if family.type == "histogram"}
+    from daemon.web.metrics import WebMetrics
+    histograms = {family.name for family in [*Metrics().registry.collect(), *WebMetrics().registry.collect()]
+                  if family.type == "histogram"}
     used = set(METRIC.findall(README.read_text()))
     assert used and used <= exported_metrics() | histograms

@@ -35,12 +35,29 @@ def test_csv_export_has_local_times_durations_and_the_path(capsys, company):
     code, out, _ = callrouter(capsys, "history", "-c", company, "--format", "csv")
 
     assert code == 0
-    rows = list(csv.DictReader(io.StringIO(out)))
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff")), delimiter=";"))
     assert [r["uuid"] for r in rows] == ["to-ivan", "to-sales", "from-ivan", "missed"]
     first = rows[0]
     assert (first["started"], first["wait"], first["talk"]) == ("2024-03-04 12:00:00", "7", "88")
     assert first["path"] == "ring employee:ivan.petrov [ivan.petrov/office+ivan.petrov/mobile] SUCCESS"
     assert (rows[3]["outcome"], rows[3]["answered_by"], rows[3]["path"]) == ("abandoned", "", "")
+
+
+def test_csv_export_opens_in_excel_and_runs_no_formula(capsys, tmp_path):
+    path = company_copy(tmp_path)
+    store = Store.for_snapshot(load(path))
+    store.upgrade()
+    store.write_records([record("formula", 0, caller="+74951234567", steps=[]),
+                         record("hostile", 1, caller="=HYPERLINK(\"http://x\")", steps=[])])
+    store.close()
+
+    code, out, _ = callrouter(capsys, "history", "-c", path, "--format", "csv")
+
+    assert code == 0
+    assert out.startswith("\ufeffuuid;started;answered;")            # BOM for Excel, `;` for a Russian locale
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff")), delimiter=";"))
+    assert [r["caller"] for r in rows] == ["'+74951234567", "'=HYPERLINK(\"http://x\")"]
+    assert rows[0]["caller_name"] == "Клиент"
 
 
 def test_filters_by_employee_department_and_local_time(capsys, company):

@@ -1,0 +1,56 @@
+"""`callrouter web -c FILE`: «Личный кабинет», the employees' pages and JSON API, in the foreground.
+
+A process of its own beside the daemon, on `web.listen` (or --listen /
+CALLROUTER_WEB_LISTEN).  SIGHUP or a change of the file reloads the config;
+SIGTERM/SIGINT stop it.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from config.loader import ConfigError
+from daemon import logs
+from daemon.cli.check import add_config_argument
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "web", help="serve «Личный кабинет» (employees' pages and /api/v1)",
+        description="Serve the employees' pages and JSON API on web.listen: sign-in, call history, "
+                    "statistics, profile. SIGHUP or a change of the file reloads the config.")
+    add_config_argument(parser)
+    parser.add_argument("--log-level", default="info", choices=logs.LEVELS)
+    parser.add_argument("--listen", metavar="HOST:PORT", default=os.environ.get("CALLROUTER_WEB_LISTEN"),
+                        help="address to serve on (default: web.listen; env CALLROUTER_WEB_LISTEN)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gevent import monkey
+    monkey.patch_all()
+    logs.setup(args.log_level)
+    from daemon.web.server import WebProcess
+    from store.migrate import SchemaError
+    try:
+        process = WebProcess(args.config, listen=args.listen)
+    except SchemaError as exc:
+        print(f"callrouter web: {exc}", file=sys.stderr)
+        return 1
+    except ConfigError as exc:
+        print(f"callrouter web: {args.config} was not loaded:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as exc:
+        print(f"callrouter web: cannot start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return process.serve_forever()
+    except OSError as exc:
+        print(f"callrouter web: cannot start: {exc}", file=sys.stderr)
+        return 1

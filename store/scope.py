@@ -1,0 +1,78 @@
+"""The scope rule (daemon/web/access.py) as SQL: the one place it is translated.
+
+Every history query — list, count, export, statistics, a call's detail, recording
+links — puts `scope_clause(scope, calls_alias)` in its WHERE. `call_parties` holds
+the people and departments each call concerns (store/history_facts.py), so:
+
+- company: every call (internal ones only when the scope includes them);
+- departments: a `d:D` party of one of the departments, or an `e:LOGIN` party of a
+  member that is not "rung only" (addressed, answered or placed by the member);
+- mine: any `e:ME` party (a call that rang me counts too).
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import and_, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from daemon.web.access import COMPANY, DEPARTMENTS, MINE, Scope
+from store.history_facts import DEPARTMENT, EMPLOYEE
+from store.tables import call_parties, calls
+
+
+def employee_parties(logins: Iterable[str]) -> list[str]:
+    return sorted(EMPLOYEE + login for login in logins)
+
+
+def department_parties(names: Iterable[str]) -> list[str]:
+    return sorted(DEPARTMENT + name for name in names)
+
+
+def _within(stmt, start, end):
+    """A party subquery narrowed to calls started in [start, end) (either may be None)."""
+    if start is not None:
+        stmt = stmt.where(call_parties.c.started >= start)
+    if end is not None:
+        stmt = stmt.where(call_parties.c.started < end)
+    return stmt
+
+
+def calls_of(departments: Iterable[str], members: Iterable[str], start=None, end=None):
+    """SELECT call_id of "a call of" these departments (with these members)."""
+    p = call_parties.c
+    return _within(select(p.call_id).where(or_(p.party.in_(department_parties(departments)),
+                                               and_(p.party.in_(employee_parties(members)),
+                                                    p.rung_only.is_(False)))), start, end)
+
+
+def calls_of_employee(login: str, start=None, end=None):
+    """SELECT call_id of "my call" for `login`."""
+    return _within(select(call_parties.c.call_id).where(call_parties.c.party == EMPLOYEE + login), start, end)
+
+
+def scope_clause(scope: Scope, c=calls, start=None, end=None) -> ColumnElement:
+    """The WHERE condition for the calls (table or alias `c`) that `scope` may see.
+
+    `start` / `end` only narrow the party subquery (an index range instead of all
+    of a department's calls ever); the caller still limits `c.started` itself.
+    """
+    conditions = []
+    if not scope.internal:
+        conditions.append(c.c.direction != "internal")
+    if scope.kind == DEPARTMENTS:
+        conditions.append(c.c.id.in_(calls_of(scope.departments, scope.logins, start, end)))
+    elif scope.kind == MINE:
+        conditions.append(c.c.id.in_(calls_of_employee(scope.viewer, start, end)))
+    elif scope.kind != COMPANY:
+        raise ValueError(f"unknown scope kind {scope.kind!r}")
+    return and_(true(), *conditions)
+
+
+def party_clause(scope: Scope, p=call_parties) -> ColumnElement:
+    """The parties whose statistics `scope` shows (their rows still need the call in scope)."""
+    if scope.kind == COMPANY:
+        return true()
+    if scope.kind == DEPARTMENTS:
+        return p.c.party.in_(department_parties(scope.departments) + employee_parties(scope.logins))
+    return p.c.party == EMPLOYEE + scope.viewer
