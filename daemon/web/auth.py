@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import ipaddress
 import secrets
 from dataclasses import dataclass
 from typing import Optional
 
 from flask import current_app, g, request
 
-from config.models import Employee
+from config.models import Employee, is_loopback_address
 from config.snapshot import Snapshot
 from store.web import WebSession
 
@@ -52,19 +51,9 @@ def same(a: Optional[str], b: Optional[str]) -> bool:
     return hmac.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape"))
 
 
-def loopback_only(listen: str) -> bool:
-    host = listen.rsplit(":", 1)[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def secure_cookies(snapshot: Snapshot) -> bool:
     web = snapshot.file.web
-    return web.secure_cookies and not loopback_only(web.listen)
+    return web.secure_cookies and not is_loopback_address(web.listen)
 
 
 def client_address(snapshot: Snapshot) -> str:

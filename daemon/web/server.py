@@ -21,7 +21,7 @@ from gevent.pywsgi import WSGIServer
 from config.loader import load
 from daemon import sdnotify
 from daemon.app import parse_address
-from daemon.background import Loop
+from store.loop import Loop
 from daemon.config_reload import ConfigHolder, ConfigWatcher
 from daemon.web.app import WebContext, create_app
 from daemon.web.metrics import WebMetrics
