@@ -45,7 +45,7 @@ from sqlalchemy import func, select, text  # noqa: E402
 from company_gen import company_yaml  # noqa: E402
 from config.loader import load_text  # noqa: E402
 from config.snapshot import Snapshot  # noqa: E402
-from daemon.web.access import scope_for  # noqa: E402
+from config.access import scope_for  # noqa: E402
 from store import callbacks, history_facts, rollups  # noqa: E402
 from store.database import Store  # noqa: E402
 from store.history import CallFilter, list_calls  # noqa: E402

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
-from daemon.web.access import Scope
+from config.access import Scope
 from store.history_facts import NOT_ANSWERED, RESULTS, search_key
 from store.records import CallRecord
 from store.scope import calls_of, calls_of_employee, scope_clause

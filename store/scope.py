@@ -1,4 +1,4 @@
-"""The scope rule (daemon/web/access.py) as SQL: the one place it is translated.
+"""The scope rule (config/access.py) as SQL: the one place it is translated.
 
 Every history query — list, count, export, statistics, a call's detail, recording
 links — puts `scope_clause(scope, calls_alias)` in its WHERE. `call_parties` holds
@@ -16,7 +16,7 @@ from typing import Iterable
 from sqlalchemy import and_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from daemon.web.access import COMPANY, DEPARTMENTS, MINE, Scope
+from config.access import COMPANY, DEPARTMENTS, MINE, Scope
 from store.history_facts import DEPARTMENT, EMPLOYEE
 from store.tables import call_parties, calls
 

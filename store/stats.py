@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, and_, case, cast, exists, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from daemon.web.access import COMPANY, DEPARTMENTS, Scope
+from config.access import COMPANY, DEPARTMENTS, Scope
 from store.history_facts import DEPARTMENT, EMPLOYEE, NOT_ANSWERED
 from store.rollups import CALLS, WAIT_EDGES, Agg, cover, hour_of
 from store.scope import calls_of, party_clause, scope_clause

@@ -95,7 +95,7 @@ SEES = {
 
 def view_of(record: CallRecord, snapshot: Snapshot):
     """The call as the scope rule reads it, straight from the record (independent of the store)."""
-    from daemon.web.access import CallView
+    from config.access import CallView
     by_extension = {e.extension: e.login for e in snapshot.file.employees}
     caller_login = "" if record.direction == "inbound" else \
         by_extension.get(record.caller, record.caller if record.caller in snapshot.by_login else "")

@@ -74,7 +74,7 @@ in_threadpool = CpuPool()
 
 
 def _default_scope_for(login, snapshot):
-    from daemon.web.access import scope_for
+    from config.access import scope_for
     return scope_for(login, snapshot)
 
 

@@ -33,7 +33,7 @@ TOUCH_EVERY = dt.timedelta(seconds=60)
 class Viewer:
     employee: Employee
     session: WebSession
-    scope: object                      # daemon.web.access.Scope
+    scope: object                      # config.access.Scope
 
     @property
     def login(self) -> str:

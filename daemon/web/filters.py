@@ -13,7 +13,7 @@ from typing import Mapping, Optional
 from zoneinfo import ZoneInfo
 
 from config.snapshot import Snapshot
-from daemon.web.access import members_of
+from config.access import members_of
 from store.history import CallFilter, FilterError
 
 PERIODS = {"today": "Сегодня", "yesterday": "Вчера", "week": "7 дней", "month": "30 дней"}

@@ -3,7 +3,7 @@ import datetime as dt
 
 from sqlalchemy import bindparam, text
 
-from daemon.web.access import scope_for
+from config.access import scope_for
 from store.history import CallFilter, list_calls
 from store.stats import call_stats
 from store.tables import UTCDateTime

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import delete
 
-from daemon.web.access import scope_for
+from config.access import scope_for
 from store.history import CallFilter, count_calls, list_calls
 from store.tables import call_legs, call_parties, call_steps, calls
 from tests.history_company import DEPARTMENTS, EMPLOYEES, SEES, call, company, view_of

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.web.access import members_of, scope_for
+from config.access import members_of, scope_for
 from store.export import calls_csv
 from store.history import CallFilter, FilterError, call_detail, count_calls, iter_calls, list_calls
 from store.stats import call_stats

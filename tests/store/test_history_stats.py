@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.web.access import scope_for
+from config.access import scope_for
 from store import stats
 from store.rollups import WAIT_EDGES, Agg, cover, wait_bucket
 from tests.history_company import call, company

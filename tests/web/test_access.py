@@ -1,7 +1,7 @@
 """The scope rule of «Личный кабинет» as a pure function: role × scope × rights (issue 10)."""
 import pytest
 
-from daemon.web.access import COMPANY, DEPARTMENTS, MINE, CallView, scope_for
+from config.access import COMPANY, DEPARTMENTS, MINE, CallView, scope_for
 from tests.history_company import CALLS, SEES, company, view_of
 
 SNAPSHOT = company()

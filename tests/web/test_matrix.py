@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from daemon.web.access import scope_for
+from config.access import scope_for
 from daemon.web.app import WebContext, create_app
 from store.history_facts import NOT_ANSWERED, result_of
 from tests.history_company import CALLS, SEES, company

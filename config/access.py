@@ -1,6 +1,7 @@
 """Who sees which calls: the one scope rule of «Личный кабинет» (issue 10).
 
-Pure: no I/O. `scope_for()` turns an employee of the config snapshot into a
+Pure: no I/O, and in config/ because both the web pages and the store read it (the store never
+imports the daemon). `scope_for()` turns an employee of the config snapshot into a
 `Scope`; the store translates a Scope into SQL (`store.scope.scope_clause`) for
 every query it answers (lists, counts, exports, statistics, a call's detail,
 recording links), and `Scope.covers()` is the same rule over a call in memory,
