@@ -212,7 +212,8 @@ def select_calls(scope: Scope, f: CallFilter, cursor: Optional[str] = None):
     if ids is not None:
         if after is not None:
             ids = ids.where(tuple_(call_parties.c.started, call_parties.c.call_id) < tuple_(*after))
-        ids = ids.distinct().subquery("scope_calls")
+        ids = ids.distinct().order_by(call_parties.c.started.desc(), call_parties.c.call_id.desc()) \
+            .subquery("scope_calls")                       # sorted here, joined in that order
         return (select(*ROW_COLUMNS).select_from(ids.join(calls, calls.c.id == ids.c.call_id))
                 .where(filter_clause(scope, f, parties=False))
                 .order_by(ids.c.started.desc(), ids.c.call_id.desc()))
