@@ -82,9 +82,9 @@ class Agg:
 
     @classmethod
     def of_row(cls, values) -> "Agg":
-        """From (received, answered, missed, wait_sum, talk_sum, w0 … w15)."""
-        n = [int(v or 0) for v in values]
-        return cls(n[0], n[1], n[2], n[3], n[4], n[5:5 + WAIT_BUCKETS])
+        """From (received, answered, missed, wait_sum, talk_sum, w0 … w15): integers, but
+        PostgreSQL sums bigints as numeric."""
+        return cls(values[0], values[1], values[2], int(values[3]), int(values[4]), list(values[5:]))
 
 
 # --------------------------------------------------------------------------- periods

@@ -36,7 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from daemon.web.access import COMPANY, DEPARTMENTS, Scope
 from store.history_facts import DEPARTMENT, EMPLOYEE, NOT_ANSWERED
-from store.rollups import CALLS, WAIT_EDGES, Agg, cover, hour_of
+from store.rollups import CALLS, WAIT_EDGES, Agg, cover, hour_of, next_month
 from store.scope import calls_of, party_clause, scope_clause
 from store.tables import UNCALLED_WHERE, call_parties, call_rollups, calls
 
@@ -179,12 +179,20 @@ def _company_sums(conn, scope: Scope, start, end) -> dict[str, Agg]:
         else:
             stmt = select(r.party, *(func.sum(r[name]).label(name) for name in (
                 "received", "answered", "missed", "wait_sum", "talk_sum", *(f"w{i}" for i in range(len(Agg().hist))))))
-            stmt = stmt.where(r.level == level, r.period >= a, r.period < b)
+            one = level == "m" and b == next_month(a)
+            stmt = stmt.where(r.level == level, *((r.period == a,) if one else (r.period >= a, r.period < b)))
             if not scope.internal:
                 stmt = stmt.where(r.external.is_(True))
             parts = {row[0]: Agg.of_row(row[1:]) for row in conn.execute(stmt.group_by(r.party))}
+        if not out and sign == 1:
+            out = parts                                 # the usual first (or only) segment
+            continue
         for party, agg in parts.items():
-            out.setdefault(party, Agg()).add(agg, sign)
+            if party in out:
+                out[party].add(agg, sign)
+            else:
+                out[party] = Agg()
+                out[party].add(agg, sign)
     return out
 
 
