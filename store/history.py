@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
-from config.access import Scope
+from config.access import COMPANY, Scope
 from store.history_facts import NOT_ANSWERED, RESULTS, search_key
 from store.records import CallRecord
-from store.scope import calls_of, calls_of_employee, scope_clause
-from store.tables import call_legs, call_steps, calls
+from store.scope import calls_of, calls_of_employee, scope_calls, scope_clause
+from store.tables import call_legs, call_parties, call_steps, calls
 
 DIRECTIONS = ("internal", "inbound", "outbound")
 NOT_ANSWERED_FILTER = "not_answered"        # outcome filter: every call nobody took
@@ -110,9 +110,10 @@ class CallDetail:
 
 # --------------------------------------------------------------------------- the WHERE
 
-def filter_clause(scope: Scope, f: CallFilter, c=calls) -> ColumnElement:
-    """Scope and filter together; a filter the scope does not offer raises FilterError."""
-    conditions = [scope_clause(scope, c)]
+def filter_clause(scope: Scope, f: CallFilter, c=calls, parties: bool = True) -> ColumnElement:
+    """Scope and filter together; a filter the scope does not offer raises FilterError.
+    (`parties=False`: the query is joined to `scope_calls` already.)"""
+    conditions = [scope_clause(scope, c, parties=parties)]
     if f.start is not None:
         conditions.append(c.c.started >= _aware(f.start))
     if f.end is not None:
@@ -190,13 +191,37 @@ def _row(r) -> CallRow:
                    outcome=r.result, wait_seconds=r.wait, talk_seconds=r.talk)
 
 
+def is_narrow(scope: Scope, f: CallFilter) -> bool:
+    """A department's or one person's calls, or a search: a small share of the table."""
+    return scope.kind != COMPANY or bool(f.number or f.employee or f.department)
+
+
 def select_calls(scope: Scope, f: CallFilter, cursor: Optional[str] = None):
-    """The list's SELECT, newest first (the export streams the same one)."""
+    """The list's SELECT, newest first (the export streams the same one).
+
+    A department's or one person's list starts from its calls in the party index,
+    which holds their start times: sorted there, the newest are joined to `calls`
+    until a page is full, so a page reads about a page of `calls` rows. (Left to
+    itself PostgreSQL walked `calls` backwards by `started` hoping to meet 50 of a
+    department's calls soon: 0.8 s on 1,000,000 calls.) A search is ordered by
+    `coalesce(started, started)`, the same value but no index's order, so that the
+    few matches are found through the number index and sorted.
+    """
+    after = decode_cursor(cursor) if cursor else None
+    ids = scope_calls(scope)
+    if ids is not None:
+        if after is not None:
+            ids = ids.where(tuple_(call_parties.c.started, call_parties.c.call_id) < tuple_(*after))
+        ids = ids.distinct().order_by(call_parties.c.started.desc(), call_parties.c.call_id.desc()) \
+            .subquery("scope_calls")                       # sorted here, joined in that order
+        return (select(*ROW_COLUMNS).select_from(ids.join(calls, calls.c.id == ids.c.call_id))
+                .where(filter_clause(scope, f, parties=False))
+                .order_by(ids.c.started.desc(), ids.c.call_id.desc()))
     stmt = select(*ROW_COLUMNS).where(filter_clause(scope, f))
-    if cursor:
-        started, id_ = decode_cursor(cursor)
-        stmt = stmt.where(tuple_(calls.c.started, calls.c.id) < tuple_(started, id_))
-    return stmt.order_by(calls.c.started.desc(), calls.c.id.desc())
+    if after is not None:
+        stmt = stmt.where(tuple_(calls.c.started, calls.c.id) < tuple_(*after))
+    started = func.coalesce(calls.c.started, calls.c.started) if is_narrow(scope, f) else calls.c.started
+    return stmt.order_by(started.desc(), calls.c.id.desc())
 
 
 def list_calls(store, scope: Scope, f: CallFilter = CallFilter(), limit: int = DEFAULT_LIMIT,

@@ -20,6 +20,7 @@ several daemons writing to one PostgreSQL store need no other coordination).
 from __future__ import annotations
 
 import bisect
+import itertools
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -73,18 +74,14 @@ class Agg:
         if self.received <= 0:
             return None
         need = -(-self.received * 9 // 10)
-        seen = 0
-        for i, n in enumerate(self.hist):
-            seen += n
-            if seen >= need:
-                return WAIT_EDGES[min(i, len(WAIT_EDGES) - 1)]
-        return WAIT_EDGES[-1]
+        i = bisect.bisect_left(list(itertools.accumulate(self.hist)), need)   # a company has 10,000 of these
+        return WAIT_EDGES[min(i, len(WAIT_EDGES) - 1)]
 
     @classmethod
     def of_row(cls, values) -> "Agg":
-        """From (received, answered, missed, wait_sum, talk_sum, w0 … w15)."""
-        n = [int(v or 0) for v in values]
-        return cls(n[0], n[1], n[2], n[3], n[4], n[5:5 + WAIT_BUCKETS])
+        """From (received, answered, missed, wait_sum, talk_sum, w0 … w15): integers, but
+        PostgreSQL sums bigints as numeric."""
+        return cls(values[0], values[1], values[2], int(values[3]), int(values[4]), list(values[5:]))
 
 
 # --------------------------------------------------------------------------- periods

@@ -51,20 +51,38 @@ def calls_of_employee(login: str, start=None, end=None):
     return _within(select(call_parties.c.call_id).where(call_parties.c.party == EMPLOYEE + login), start, end)
 
 
-def scope_clause(scope: Scope, c=calls, start=None, end=None) -> ColumnElement:
+def scope_calls(scope: Scope):
+    """SELECT call_id, started of the scope's calls, from the party index alone (None: every call).
+
+    A narrow list drives from this (store/history.py): the party index holds
+    `started`, so the newest of a department's calls are known before any `calls`
+    row is read.
+    """
+    if scope.kind == DEPARTMENTS:
+        stmt = calls_of(scope.departments, scope.logins)
+    elif scope.kind == MINE:
+        stmt = calls_of_employee(scope.viewer)
+    else:
+        return None
+    return stmt.add_columns(call_parties.c.started)
+
+
+def scope_clause(scope: Scope, c=calls, start=None, end=None, parties: bool = True) -> ColumnElement:
     """The WHERE condition for the calls (table or alias `c`) that `scope` may see.
 
     `start` / `end` only narrow the party subquery (an index range instead of all
     of a department's calls ever); the caller still limits `c.started` itself.
+    `parties=False` leaves the party condition out, for a query already joined to
+    `scope_calls(scope)`.
     """
     conditions = []
     if not scope.internal:
         conditions.append(c.c.direction != "internal")
-    if scope.kind == DEPARTMENTS:
+    if scope.kind == DEPARTMENTS and parties:
         conditions.append(c.c.id.in_(calls_of(scope.departments, scope.logins, start, end)))
-    elif scope.kind == MINE:
+    elif scope.kind == MINE and parties:
         conditions.append(c.c.id.in_(calls_of_employee(scope.viewer, start, end)))
-    elif scope.kind != COMPANY:
+    elif scope.kind not in (COMPANY, DEPARTMENTS, MINE):
         raise ValueError(f"unknown scope kind {scope.kind!r}")
     return and_(true(), *conditions)
 

@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, cast, exists, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, exists, func, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from config.access import COMPANY, DEPARTMENTS, Scope
 from store.history_facts import DEPARTMENT, EMPLOYEE, NOT_ANSWERED
-from store.rollups import CALLS, WAIT_EDGES, Agg, cover, hour_of
+from store.rollups import CALLS, WAIT_EDGES, Agg, cover, hour_of, next_month
 from store.scope import calls_of, party_clause, scope_clause
-from store.tables import call_parties, call_rollups, calls
+from store.tables import UNCALLED_WHERE, call_parties, call_rollups, calls
 
 BUCKET = 900                # seconds: quarter hours map to local hours exactly in every real time zone
 NOT_CALLED_BACK_LIMIT = 100
@@ -179,12 +179,20 @@ def _company_sums(conn, scope: Scope, start, end) -> dict[str, Agg]:
         else:
             stmt = select(r.party, *(func.sum(r[name]).label(name) for name in (
                 "received", "answered", "missed", "wait_sum", "talk_sum", *(f"w{i}" for i in range(len(Agg().hist))))))
-            stmt = stmt.where(r.level == level, r.period >= a, r.period < b)
+            one = level == "m" and b == next_month(a)
+            stmt = stmt.where(r.level == level, *((r.period == a,) if one else (r.period >= a, r.period < b)))
             if not scope.internal:
                 stmt = stmt.where(r.external.is_(True))
             parts = {row[0]: Agg.of_row(row[1:]) for row in conn.execute(stmt.group_by(r.party))}
+        if not out and sign == 1:
+            out = parts                                 # the usual first (or only) segment
+            continue
         for party, agg in parts.items():
-            out.setdefault(party, Agg()).add(agg, sign)
+            if party in out:
+                out[party].add(agg, sign)
+            else:
+                out[party] = Agg()
+                out[party].add(agg, sign)
     return out
 
 
@@ -244,7 +252,7 @@ def _not_called_back(conn, scope: Scope, start, end) -> tuple[list[UncalledNumbe
     missed = calls.alias("missed")
     m = missed.c
     where = [scope_clause(scope, missed, start, end), m.started >= start, m.started < end,
-             m.direction == "inbound", m.caller_key != "", m.result.in_(NOT_ANSWERED), m.called_back.is_(False)]
+             text(UNCALLED_WHERE[conn.dialect.name])]          # missed, external, not called back (an index)
     if scope.kind != COMPANY:
         later = calls.alias("later")
         l = later.c
@@ -252,17 +260,19 @@ def _not_called_back(conn, scope: Scope, start, end) -> tuple[list[UncalledNumbe
             l.started > m.started, scope_clause(scope, later, start),
             or_(and_(l.direction == "outbound", l.called_key == m.caller_key),
                 and_(l.direction == "inbound", l.caller_key == m.caller_key, l.result == "answered"))))
-    per_number = (select(m.caller_key.label("key"), func.count().label("n"), func.max(m.started).label("last"))
-                  .where(*where).group_by(m.caller_key).subquery())
-    total = conn.execute(select(func.count()).select_from(per_number)).scalar_one()
+    per_number = (select(m.caller_key.label("key"), func.count().label("n"), func.max(m.started).label("last"),
+                         func.count().over().label("total"))
+                  .where(*where).group_by(m.caller_key).order_by(func.max(m.started).desc())
+                  .limit(NOT_CALLED_BACK_LIMIT).subquery())
     last = calls.alias("last")
     newest = conn.execute(
-        select(last.c.caller, last.c.caller_name, per_number.c.n, last.c.started, last.c.uuid)
+        select(last.c.caller, last.c.caller_name, per_number.c.n, last.c.started, last.c.uuid, per_number.c.total)
         .join_from(per_number, last, and_(last.c.caller_key == per_number.c.key,
                                           last.c.started == per_number.c.last))
-        .order_by(per_number.c.last.desc(), last.c.id.desc()).limit(NOT_CALLED_BACK_LIMIT)).all()
+        .order_by(per_number.c.last.desc(), last.c.id.desc())).all()
+    total = newest[0].total if newest else 0
     out, seen = [], set()
-    for caller, name, n, at, uuid in newest:
+    for caller, name, n, at, uuid, _ in newest:
         if (caller, at) not in seen:
             seen.add((caller, at))
             out.append(UncalledNumber(caller, name, n, at, uuid))

@@ -14,7 +14,7 @@ import datetime as dt
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint)
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import false, text
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -218,6 +218,14 @@ calls.append_column(Column("called_back", Boolean, nullable=False, default=False
 Index("ix_calls_started_id", calls.c.started, calls.c.id)
 Index(None, calls.c.caller_key)
 Index(None, calls.c.called_key)
+# Missed external calls nobody called back yet (store/callbacks.py): what "not called
+# back" reads for a month of the whole company, a few thousand rows instead of 90,000.
+# A query uses a partial index only when its WHERE repeats the index's literally.
+_UNCALLED = "called_back = {false} AND direction = 'inbound' AND caller_key != '' " \
+            "AND result IN ('missed', 'voicemail', 'busy', 'abandoned')"
+UNCALLED_WHERE = {"sqlite": _UNCALLED.format(false="0"), "postgresql": _UNCALLED.format(false="false")}
+Index("ix_calls_uncalled", calls.c.started, calls.c.caller_key,
+      sqlite_where=text(UNCALLED_WHERE["sqlite"]), postgresql_where=text(UNCALLED_WHERE["postgresql"]))
 
 PARTY = 2 + NAME + LOGIN
 
@@ -232,7 +240,7 @@ call_parties = Table(
     Column("missed", Boolean, nullable=False),                 # received here, no conversation
     Column("wait", Integer, nullable=False),
     Column("talk", Integer, nullable=False),
-    Index(None, "party", "started"),
+    Index(None, "party", "started", "call_id", "rung_only"),    # covers a scope's list: no table read
     Index(None, "started"),
 )
 

@@ -42,3 +42,10 @@ def test_a_department_misses_a_call_it_passed_on_even_when_the_next_one_answers(
 def test_a_colleague_taking_the_call_is_no_miss_for_me():
     record = call("y", 0, steps=[("department:Поддержка", ("olga", "maria"), "olga")])
     assert parties(record)["e:maria"].missed is False
+
+
+def test_the_uncalled_index_lists_the_same_outcomes_as_the_code():
+    from store.history_facts import NOT_ANSWERED
+    from store.tables import UNCALLED_WHERE
+    for where in UNCALLED_WHERE.values():
+        assert where.endswith("result IN (" + ", ".join(f"'{r}'" for r in NOT_ANSWERED) + ")")

@@ -33,6 +33,11 @@ def upgrade() -> None:
     op.create_index("ix_calls_started_id", "calls", ["started", "id"])
     op.create_index("ix_calls_caller_key", "calls", ["caller_key"])
     op.create_index("ix_calls_called_key", "calls", ["called_key"])
+    uncalled = ("called_back = {false} AND direction = 'inbound' AND caller_key != '' "
+                "AND result IN ('missed', 'voicemail', 'busy', 'abandoned')")
+    op.create_index("ix_calls_uncalled", "calls", ["started", "caller_key"],
+                    sqlite_where=sa.text(uncalled.format(false="0")),
+                    postgresql_where=sa.text(uncalled.format(false="false")))
     op.create_table(
         "call_parties",
         sa.Column("call_id", BigId, nullable=False),
@@ -47,7 +52,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("call_id", "party", name="pk_call_parties"),
         sa.ForeignKeyConstraint(["call_id"], ["calls.id"], name="fk_call_parties_call_id_calls", ondelete="CASCADE"),
     )
-    op.create_index("ix_call_parties_party_started", "call_parties", ["party", "started"])
+    op.create_index("ix_call_parties_party_started_call_id_rung_only", "call_parties",
+                    ["party", "started", "call_id", "rung_only"])
     op.create_index("ix_call_parties_started", "call_parties", ["started"])
     op.create_table(
         "call_rollups",
@@ -97,6 +103,7 @@ def _backfill(conn) -> None:
 def downgrade() -> None:
     op.drop_table("call_rollups")
     op.drop_table("call_parties")
+    op.drop_index("ix_calls_uncalled", "calls")
     op.drop_index("ix_calls_called_key", "calls")
     op.drop_index("ix_calls_caller_key", "calls")
     op.drop_index("ix_calls_started_id", "calls")
