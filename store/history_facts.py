@@ -86,7 +86,9 @@ def wait_seconds(record: CallRecord) -> int:
 
 
 def talk_seconds(record: CallRecord) -> int:
-    return _seconds(record.answered, record.ended) if record.answered else 0
+    """A conversation with a person: voicemail and a message answer the caller's channel too,
+    but nobody talked, so they count no talk time."""
+    return _seconds(record.answered, record.ended) if record.answered and record.answered_by else 0
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """What a record gives history and statistics: number keys, the outcome people read, parties."""
 import pytest
 
-from store.history_facts import number_key, parties, result_of, search_key
+import datetime as dt
+
+from store.history_facts import number_key, parties, result_of, search_key, talk_seconds, wait_seconds
 from tests.history_company import call
 
 
@@ -25,6 +27,16 @@ def test_the_outcome_people_read():
     assert result_of(call("c", 0, steps=[("employee:olga", ("olga",), "")])) == "missed"
     assert result_of(call("d", 0, steps=[], outcome="abandoned")) == "abandoned"
     assert result_of(call("e", 0, steps=[], outcome="message")) == "missed"
+
+
+def test_a_voicemail_is_waiting_time_not_talk_time():
+    """The daemon answers the caller's channel for voicemail, but nobody talked."""
+    voicemail = call("vm", 0, steps=[("employee:petr", ("petr",), "")], outcome="voicemail")
+    voicemail.answered = voicemail.started + dt.timedelta(seconds=20)
+    voicemail.ended = voicemail.answered + dt.timedelta(seconds=34)
+    assert (wait_seconds(voicemail), talk_seconds(voicemail)) == (20, 0)
+    talked = call("a", 0, steps=[("employee:olga", ("olga",), "olga")], talk=95)
+    assert (wait_seconds(talked), talk_seconds(talked)) == (10, 95)
 
 
 def test_a_department_misses_a_call_it_passed_on_even_when_the_next_one_answers():
