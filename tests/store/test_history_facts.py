@@ -1,7 +1,7 @@
 """What a record gives history and statistics: number keys, the outcome people read, parties."""
-import pytest
-
 import datetime as dt
+
+import pytest
 
 from store.history_facts import number_key, parties, result_of, search_key, talk_seconds, wait_seconds
 from tests.history_company import call
