@@ -114,7 +114,7 @@ def me_dict(viewer, snapshot) -> dict:
         "department": e.department, "can_download_history": scope.can_export,
         "can_listen_recordings": scope.can_listen, "mobile": e.mobile,
         "forward_to_mobile": selfservice.forward_to_mobile(ctx(), e.login),
-        "state": state_now(e, snapshot, ctx().clock()).to_dict(),
+        **state_now(e, snapshot, ctx().clock()).to_dict(),
         "timezone": snapshot.zone_of(e).key,
     }
 

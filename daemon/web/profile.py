@@ -37,8 +37,9 @@ class State:
             f"отсутствую ({what}), без даты окончания"
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "until": self.until.isoformat() if self.until else None,
-                "reason": self.reason or None}
+        """The API's fields: `state` is the plain word the issue names, the rest say until when and why."""
+        return {"state": self.kind, "state_until": self.until.isoformat() if self.until else None,
+                "state_reason": self.reason or None}
 
 
 def state_now(employee: Employee, snapshot: Snapshot, now: dt.datetime) -> State:
