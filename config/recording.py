@@ -11,6 +11,7 @@ recording away, so what the caller was told stays true for the whole call.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Optional
 
@@ -53,3 +54,11 @@ def rule_for(snapshot, employee: Optional[Employee] = None, department: Optional
     if department is not None:
         return merged(company, department.recording)
     return merged(company)
+
+
+def recordings_dir(snapshot) -> str:
+    """`recordings.dir` as an absolute path: a relative one is relative to the config file, as `store.url` is."""
+    directory = snapshot.file.recordings.dir
+    if os.path.isabs(directory) or snapshot.source.startswith("<"):
+        return os.path.abspath(directory)
+    return os.path.abspath(os.path.join(os.path.dirname(snapshot.source), directory))

@@ -25,6 +25,7 @@ from store.scope import calls_of, calls_of_employee, scope_clause
 from store.tables import call_legs, call_steps, calls
 
 DIRECTIONS = ("internal", "inbound", "outbound")
+RECORDING_OK = "ok"                         # calls.recording_state of a recording that can be played
 NOT_ANSWERED_FILTER = "not_answered"        # outcome filter: every call nobody took
 OUTCOME_FILTERS = RESULTS + (NOT_ANSWERED_FILTER,)
 DEFAULT_LIMIT = 50
@@ -66,9 +67,11 @@ class CallRow:
     outcome: str
     wait_seconds: int
     talk_seconds: int
+    # issue 11: a good recording is kept; shown (as `has_recording`) only to those who may listen
+    recorded: bool = field(default=False, repr=False)
 
     def as_dict(self, zone: Optional[ZoneInfo] = None) -> dict:
-        d = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        d = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "recorded"}
         d["started_at"] = (self.started_at.astimezone(zone) if zone else self.started_at).isoformat()
         return d
 
@@ -181,13 +184,15 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
 # --------------------------------------------------------------------------- queries
 
 ROW_COLUMNS = (calls.c.id, calls.c.uuid, calls.c.started, calls.c.direction, calls.c.caller, calls.c.caller_name,
-               calls.c.called, calls.c.target, calls.c.answered_by, calls.c.result, calls.c.wait, calls.c.talk)
+               calls.c.called, calls.c.target, calls.c.answered_by, calls.c.result, calls.c.wait, calls.c.talk,
+               calls.c.recording_state)
 
 
 def _row(r) -> CallRow:
     return CallRow(uuid=r.uuid, started_at=r.started, direction=r.direction, caller=r.caller,
                    caller_name=r.caller_name, called=r.called, target=r.target, answered_by=r.answered_by,
-                   outcome=r.result, wait_seconds=r.wait, talk_seconds=r.talk)
+                   outcome=r.result, wait_seconds=r.wait, talk_seconds=r.talk,
+                   recorded=r.recording_state == RECORDING_OK)
 
 
 def select_calls(scope: Scope, f: CallFilter, cursor: Optional[str] = None):

@@ -1,0 +1,35 @@
+"""A real WAV file as FreeSWITCH's record_session writes one with RECORD_STEREO=true.
+
+16-bit PCM at the codec's rate (8 kHz for PCMA/PCMU), two channels: what the
+channel read (the caller) on the left, what it wrote (the other party) on the right.
+The simulator has no audio, so each side carries a quiet tone of its own pitch:
+enough for a browser to decode and play, and for a test to tell the sides apart.
+"""
+from __future__ import annotations
+
+import math
+import struct
+import wave
+from pathlib import Path
+
+RATE = 8000
+CHANNELS = 2
+SAMPLE_BYTES = 2
+
+
+def write_stereo(path: str | Path, seconds: float, *, rate: int = RATE, left_hz: float = 440.0,
+                 right_hz: float = 660.0) -> int:
+    """Write `seconds` of audio; returns the number of frames."""
+    frames = max(0, int(round(seconds * rate)))
+    amplitude = 3000
+    step_l, step_r = 2 * math.pi * left_hz / rate, 2 * math.pi * right_hz / rate
+    data = bytearray()
+    pack = struct.Struct("<hh").pack
+    for n in range(frames):
+        data += pack(int(amplitude * math.sin(step_l * n)), int(amplitude * math.sin(step_r * n)))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(CHANNELS)
+        out.setsampwidth(SAMPLE_BYTES)
+        out.setframerate(rate)
+        out.writeframes(bytes(data))
+    return frames
