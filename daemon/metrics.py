@@ -49,3 +49,12 @@ class Metrics:
         self.record_spooled_total = Counter(
             "callrouter_record_spooled_total", "Call records written to the spool file while the database was down.",
             registry=r)
+        # issue 11: calls that should have been recorded and were not (or not usably). Reasons:
+        # unwritable (the day directory could not be made: disk full, permissions), not_started
+        # (answered, but FreeSWITCH never reported RECORD_START), failed (RECORD_STOP without a
+        # readable file), empty (a file without audio).
+        self.recording_failures_total = Counter(
+            "callrouter_recording_failures_total", "Calls that were to be recorded and have no usable recording.",
+            ["reason"], registry=r)
+        self.recordings_total = Counter(
+            "callrouter_recordings_total", "Calls recorded with a usable file.", registry=r)
