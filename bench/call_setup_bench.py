@@ -3,6 +3,7 @@ greenswitch's stock OutboundESLServer, against the simulator, in the same run.
 
     .venv/bin/python bench/call_setup_bench.py [--rate 200] [--seconds 60] [--runs 1]
                                                [--employees 10000] [--reload] [--quick]
+                                               [--socket-mode sync|async]
 
 The servers run in processes of their own, so that their CPU time and memory are theirs:
 
@@ -39,6 +40,9 @@ prints callrouter's setup latency before, while and after the reload ran.
 --quick is a smoke run: a company of 200 employees, 5 s of traffic, calls that last a
 fifth as long (unless given).
 --runs N repeats everything (a fresh daemon each time) and prints min / median / max.
+--socket-mode is how the simulator runs FreeSWITCH's socket application: `sync` (`socket
+ADDR full`, the default and what `deploy freeswitch` writes) or `async` (`... async full`);
+the daemon follows what each connect reply says (Socket-Mode), its config need not change.
 --profile runs callrouter under cProfile (its CPU figures are then inflated; see
 bench/daemon_process.py).
 The exit code is 1 when callrouter lost a call.
@@ -353,6 +357,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                         help="simulator processes placing the calls (default 2: one cannot place 200/s)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 200 employees, 5 s, calls 5 times faster")
     parser.add_argument("--workdir", help="keep the config, logs and store here (default: a temporary directory)")
+    parser.add_argument("--socket-mode", choices=("sync", "async"), default="sync",
+                        help="FreeSWITCH's socket mode in the simulator (default sync)")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile callrouter's hub thread; stats in WORKDIR/setup-samples-N.json.pstats")
     args = parser.parse_args(argv)
@@ -364,7 +370,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
-    print(f"machine: {machine()}; CPython {sys.version.split()[0]}", flush=True)
+    os.environ["FAKESWITCH_SOCKET_MODE"] = args.socket_mode      # this simulator and its worker processes
+    print(f"machine: {machine()}; CPython {sys.version.split()[0]}; socket mode: {args.socket_mode}", flush=True)
     runs: list[list[ServerResult]] = []
     with harness.workdir(args.workdir) as workdir:
         sim = harness.start_simulator(args.scale)

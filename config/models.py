@@ -514,6 +514,10 @@ class DaemonSettings(Model):
     linger: Annotated[int, Field(ge=1, le=300)] = 10
     drain_timeout: Annotated[int, Field(ge=0, le=3600)] = 30
     command_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
+    # How FreeSWITCH runs the outbound socket (`deploy freeswitch` writes the matching
+    # dialplan): `sync` is `socket ADDR full`, run in the channel's own thread, with the
+    # dialplan's call-setup speed; `async` is `socket ADDR async full` (parked channel).
+    socket_mode: Literal["sync", "async"] = "sync"
     # HTTP basic auth that mod_xml_curl must send to the directory endpoint (both or neither).
     directory_user: Optional[str] = None
     directory_password: Optional[str] = Field(default=None, repr=False)

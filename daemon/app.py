@@ -32,6 +32,7 @@ from daemon.config_reload import ConfigHolder, ConfigWatcher, Loader
 from daemon.directory import DIRECTORY_PATH, make_directory_handler
 from daemon.http import Handler, HttpServer
 from daemon.inbound import InboundSupervisor
+from daemon.inbound_commands import InboundCommands
 from daemon.metrics import Metrics
 from daemon.presence import PresenceView
 from daemon.storage import DaemonStore
@@ -114,7 +115,8 @@ class App:
             presence=self.presence, settings=self.settings,
             records=self.store, rotation=self.store.state, overrides=self.store.state,
             overrides_writer=self.store.state, live=self.live,
-            on_routed=self.store.on_routed)
+            on_routed=self.store.on_routed,
+            inbound=InboundCommands(lambda: self.config.current().file.freeswitch))
         routes = {DIRECTORY_PATH: make_directory_handler(
             self.config.current, self._a1_for, self.settings.directory_auth), **(routes or {})}
         self.http = HttpServer(parse_address(http or self.settings.http), self.metrics, self.readiness, routes)

@@ -22,6 +22,19 @@ call is hung up NORMAL_CLEARING.
 
 Every wait has a bound (`CallBounds`, and the session's command timeout); a
 missed bound raises CommandTimeout and the caller of `run()` hands the call back.
+
+Socket modes.  Over a synchronous socket (`socket ADDR full`) FreeSWITCH runs each
+application in the channel's own thread: an application's reply, and every event it
+fired meanwhile, come only when it has finished (for a bridge: when the ringing or
+the conversation is over, outbound_07a/b/c).  So replies are awaited with the
+command timeout only up to the first long application of a write (bridge, playback,
+voicemail); that one's bound is the step's own (a ring step's timeout plus a margin).
+
+A bridge that outlives its bound is never handed back while it still rings: each
+leg is named (`origination_uuid`, daemon.bridge_legs), and the legs are ended from
+the inbound connection (`uuid_kill`, outbound_07e2) before the call goes back to the
+dialplan; when that cannot end the bridge, the caller's channel is hung up.  Either
+way no two plans ever act on one call.  A bridge that was answered is left to talk.
 """
 from __future__ import annotations
 
@@ -37,8 +50,10 @@ from gevent.event import AsyncResult
 from daemon import callstate as cs
 from daemon.callstate import CallState
 from daemon.esl.errors import CommandTimeout
+from daemon.bridge_legs import name_legs
 from daemon.esl.session import CallSession, Execution
 from daemon.features import CONFIRM
+from daemon.inbound_commands import InboundCommands, InboundUnavailable
 from daemon.metrics import Metrics
 from routing.types import Plan, Step
 from store.records import StepRecord
@@ -51,6 +66,9 @@ log = logging.getLogger(__name__)
 CHANNEL_VARS = "continue_on_fail=true hangup_after_bridge=true ringback=%(800,3200,425)"
 NORMAL_CLEARING = "NORMAL_CLEARING"
 UNALLOCATED_NUMBER = "UNALLOCATED_NUMBER"
+TIMER_EXPIRED = "RECOVERY_ON_TIMER_EXPIRE"     # Q.850 102: the caller's hangup when a bound ran out
+# Applications whose reply, over a synchronous socket, comes only when they end.
+LONG_APPS = frozenset({"bridge", "playback", "voicemail"})
 
 AnsweredHook = Callable[[str, str], None]
 Resume = Callable[[object], Plan]           # a plan's `then` -> the plan of that forward, routed now
@@ -65,6 +83,7 @@ class CallBounds:
     playback: float = 600.0         # an announcement or a message
     voicemail: float = 900.0        # greeting and recording (mod_voicemail records 300 s by default)
     linger_margin: float = 2.0      # after the hangup: the last events within linger + this
+    end_wait: float = 2.0           # after ending a bridge's legs: its completion within this
 
     def ring(self, step: Step) -> float:
         legs_end = max((leg.delay + leg.timeout for leg in step.legs), default=0)
@@ -76,8 +95,11 @@ class PlanExecutor:
 
     def __init__(self, session: CallSession, state: CallState, *, metrics: Metrics,
                  now: Callable[[], dt.datetime], domain: str, resume: Resume,
-                 bounds: CallBounds = CallBounds(), on_answered: Optional[AnsweredHook] = None):
+                 bounds: CallBounds = CallBounds(), on_answered: Optional[AnsweredHook] = None,
+                 inbound: Optional[InboundCommands] = None):
         self.session = session
+        self.sync = session.sync
+        self.inbound = inbound          # ends the legs of a bridge that outlived its bound
         self.channel = session.channel
         self.state = state
         self.metrics = metrics
@@ -87,9 +109,11 @@ class PlanExecutor:
         self.bounds = bounds
         self.on_answered = on_answered
         self.plan: Optional[Plan] = None
-        self._pending: list[AsyncResult] = []       # replies not yet checked (myevents, linger)
+        self._pending: list[AsyncResult] = []       # replies not yet checked (filter, event, linger)
         self._armed = False                         # continue_on_fail / hangup_after_bridge set
         self._ringing: Optional[tuple[StepRecord, Execution]] = None   # the last bridge and its step
+        self._legs: tuple[str, ...] = ()            # the last bridge's leg UUIDs (origination_uuid)
+        self._bridge_ended = False                  # end_bridge() ran: never twice
         self._sent_any = False
 
     # ------------------------------------------------------------------ the plan
@@ -135,16 +159,21 @@ class PlanExecutor:
     # ------------------------------------------------------------------ steps
 
     def _ring(self, step: Step) -> tuple[str, str]:
-        apps = [("bridge", step.dial)]
+        named = name_legs(step.dial)
+        apps = [("bridge", named.dial)]
         if not self._armed:
             apps.insert(0, ("multiset", CHANNEL_VARS))
             self._armed = True
+        self._legs = named.legs
         bridge = self._send(*apps)[-1]
         self._ringing = (self.state.current, bridge)
         bound = self.bounds.ring(step)
         ready = gevent.wait([bridge.done, self.channel.bridged, self.channel.gone], timeout=bound, count=1)
+        if not ready and self._answered_meanwhile():
+            log.info("bridge answered, talking past its ring bound", extra={"uuid": self.channel.uuid})
+            ready = gevent.wait([bridge.done, self.channel.gone], timeout=self.bounds.talk, count=1)
         if not ready:
-            raise CommandTimeout(f"bridge gave no outcome within {bound:g} s")
+            self._outlived(bridge, bound)
         if self.channel.bridged.ready():
             return self._talk(step), ""
         if bridge.done.ready():
@@ -160,11 +189,67 @@ class PlanExecutor:
         self.state.step_ended(self.now())
         return cs.ABANDONED, ""
 
+    def _outlived(self, bridge: Execution, bound: float) -> None:
+        """The bridge gave no outcome within its bound: end it, then raise CommandTimeout
+        (the call is handed back, or was hung up)."""
+        log.warning("bridge still ringing after %g s: ending its legs", bound, extra={"uuid": self.channel.uuid})
+        self.end_bridge(bridge)
+        raise CommandTimeout(f"bridge gave no outcome within {bound:g} s")
+
+    def _answered_meanwhile(self) -> bool:
+        """Over a sync socket an answer is heard of only at the end: ask the inbound side."""
+        if not self.sync or self.inbound is None:
+            return False
+        try:
+            return bool(self.inbound.getvar(self.channel.uuid, "bridge_to"))
+        except InboundUnavailable as exc:
+            log.warning("cannot tell whether the bridge was answered: %s", exc, extra={"uuid": self.channel.uuid})
+            return False
+
+    def ringing_bridge(self) -> Optional[Execution]:
+        """The bridge sent and not over, unless someone answered it (then it is a conversation)."""
+        if self._ringing is None or self._bridge_ended:
+            return None
+        bridge = self._ringing[1]
+        if bridge.done.ready() or self.channel.bridged.ready() or self.channel.gone.is_set():
+            return None
+        return None if self._answered_meanwhile() else bridge
+
+    def end_bridge(self, bridge: Execution, wait: Optional[float] = None) -> bool:
+        """End a ringing bridge before the call goes back to the dialplan: its legs, and if
+        that does not end it within `wait`, the caller's channel.  True once it has ended."""
+        wait = self.bounds.end_wait if wait is None else wait
+        uuid = self.channel.uuid
+        self._bridge_ended = True
+        if self.inbound is not None:
+            try:
+                killed = self.inbound.kill(self._legs)
+                if bridge.done.wait(wait) is not None or self.channel.gone.is_set():
+                    log.info("ended a bridge's legs", extra={"uuid": uuid, "legs": killed})
+                    return True
+                self.inbound.kill([uuid], TIMER_EXPIRED)
+                log.warning("the bridge did not end with its legs: hung up the caller", extra={"uuid": uuid})
+                return True
+            except InboundUnavailable as exc:
+                log.warning("cannot end the bridge over the inbound ESL: %s", exc, extra={"uuid": uuid})
+        if not self.sync and not self.session.closed.is_set():
+            try:                                        # async: FreeSWITCH reads this while bridging
+                self.session.execute(("hangup", TIMER_EXPIRED))
+                return True
+            except Exception:
+                pass
+        log.error("a ringing bridge could not be ended: it rings on until its own timers, then the "
+                  "dialplan goes on", extra={"uuid": uuid})
+        return False
+
     def _talk(self, step: Step) -> str:
         """Someone answered: note who, then wait for the hangup (hangup_after_bridge)."""
         bridge = self.channel.bridged.get() if self.channel.bridged.ready() else None
         login = cs.answering_login(step.legs, bridge.destination, bridge.channel_name) if bridge else ""
-        self.state.answered_by(login, self.now())
+        answered = self.now()
+        if bridge is not None and bridge.ago:
+            answered -= dt.timedelta(seconds=bridge.ago)     # sync: heard of when the talk was over
+        self.state.answered_by(login, answered)
         log.info("call answered", extra={"uuid": self.channel.uuid, "by": login or "-", "target": step.target})
         self._notify_answered(step, login)
         if not self.channel.gone.wait(self.bounds.talk):
@@ -202,12 +287,20 @@ class PlanExecutor:
     # ------------------------------------------------------------------ helpers
 
     def _send(self, *apps: tuple[str, str]) -> list[Execution]:
-        """Execute apps (one write), then check their replies and any still pending."""
+        """Execute apps (one write), then check their replies and any still pending.
+
+        Sync mode: only the replies before the first long application are awaited here;
+        the others come when it ends, and an `-ERR` among them fails its `done`.
+        """
         runs = self.session.execute(*apps)
         if not self._sent_any:
             self._sent_any = True
             self._first_write(apps)
-        self.session.confirm(self._pending + [run.reply for run in runs])
+        replies = [run.reply for run in runs]
+        if self.sync:
+            long = next((i for i, (app, _) in enumerate(apps) if app in LONG_APPS), len(apps))
+            replies = replies[:long]
+        self.session.confirm(self._pending + replies)
         self._pending = []
         return runs
 

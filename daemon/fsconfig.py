@@ -82,7 +82,8 @@ class NumberGroup:
 def generate(snapshot: Snapshot, daemons: Sequence[str] = (), directory_url: Optional[str] = None) -> dict[str, bytes]:
     """Every generated file, by path relative to FreeSWITCH's conf directory."""
     settings = snapshot.file
-    daemons = check_daemons(daemons) or (socket_address(settings.daemon.listen),)
+    daemons = Daemons(check_daemons(daemons) or (socket_address(settings.daemon.listen),),
+                      settings.daemon.socket_mode)
     url = directory_url or default_directory_url(settings.daemon.http)
     check_no_collisions(snapshot)
     files = {
@@ -184,17 +185,37 @@ def public_numbers(company: Company) -> bytes:
     return _serialize(include)
 
 
+class Daemons(tuple):
+    """The daemons' outbound addresses, in order, and the socket mode they all run
+    (`daemon.socket_mode`): what every `socket` action of the dialplan needs."""
+
+    def __new__(cls, addresses: Iterable[str], mode: str = "sync") -> "Daemons":
+        daemons = super().__new__(cls, addresses)
+        daemons.mode = mode
+        return daemons
+
+
 def socket_actions(daemons: Sequence[str]) -> tuple[Action, ...]:
     """Hand the call to the first daemon that answers.
 
     FreeSWITCH's `socket` application takes a single host:port (mod_event_socket.c,
     socket_function: argv[0] split at its last ':'), no failover list. When nothing
     listens, it logs "Socket Error!" and returns at once, and the dialplan goes on with
-    its next action: one socket action per daemon is the failover. With
-    socket_resume=true, a call a daemon hands back also goes on to the next action.
+    its next action: one socket action per daemon is the failover.
+
+    Sync mode (`socket ADDR full`, the default): FreeSWITCH runs the daemon's commands
+    in the channel's own thread, at the dialplan's speed.  When a daemon closes the
+    socket the application returns and the dialplan goes on (once a bridge it started
+    has ended, outbound_07d2).  `socket_resume=true` must NOT be set: with it the
+    channel is left in CS_RESET and the caller never gets a final response (07d).
+    Async mode (`socket ADDR async full`): the channel parks while the daemon works,
+    and only `socket_resume=true` lets a call the daemon hands back go on; without it
+    the caller stays parked (outbound_04a).
     """
-    return (Action("set", "socket_resume=true"),
-            *(Action("socket", f"{address} async full") for address in daemons))
+    if getattr(daemons, "mode", "sync") == "async":
+        return (Action("set", "socket_resume=true"),
+                *(Action("socket", f"{address} async full") for address in daemons))
+    return tuple(Action("socket", f"{address} full") for address in daemons)
 
 
 def emergency_extension(company: Company) -> Extension:
@@ -445,9 +466,19 @@ def _serialize(root: ET.Element) -> bytes:
 
 # --------------------------------------------------------------------------- notes
 
+SOCKET_MODE_NOTES = {
+    "sync": ("`socket ADDR full` (synchronous, `daemon.socket_mode: sync`), without\n"
+             "`socket_resume`: a call the daemon gives back, or a daemon that stops, lets the\n"
+             "dialplan go on with its next action (once a bridge already ringing has ended)."),
+    "async": ("`socket ADDR async full` (`daemon.socket_mode: async`), after\n"
+              "`set socket_resume=true`: without it a call the daemon gives back stays parked."),
+}
+
+
 def notes(snapshot: Snapshot, daemons: Sequence[str], directory_url: str) -> str:
     company = snapshot.company
     daemon_list = "\n".join(f"  - `{address}`" for address in daemons)
+    socket_mode_note = SOCKET_MODE_NOTES[getattr(daemons, "mode", "sync")]
     auth = ("with HTTP basic auth (daemon.directory_user/directory_password)"
             if snapshot.file.daemon.directory_auth else "without authentication (loopback only)")
     return f"""# FreeSWITCH configuration for {company.name} ({company.domain})
@@ -470,6 +501,8 @@ Copy into FreeSWITCH's conf directory (`/etc/freeswitch` for the Debian packages
 Daemons, tried in this order (one `socket` action each: FreeSWITCH's socket
 application takes a single address and returns at once when nothing listens):
 {daemon_list}
+
+Socket mode: {socket_mode_note}
 
 When no daemon takes a call, the dialplan goes on: an extension rings the employee's
 desk phone and softphone for {FALLBACK_RING_SECONDS} s then voicemail; a department

@@ -1,25 +1,35 @@
-"""The outbound ESL server: FreeSWITCH's `socket 127.0.0.1:8084 async full` lands here.
+"""The outbound ESL server: FreeSWITCH's `socket 127.0.0.1:8084 full` lands here.
 
 One TCP connection per call, accepted by a gevent StreamServer (greenswitch's
 OutboundESLServer polls a non-blocking accept() every 100 ms, which every call's
 setup would pay) and driven in the connection's own greenlet:
 
-    connect (channel data) -> Call -> routing plan -> myevents, linger N ->
+    connect (channel data) -> Call -> routing plan -> filter + event, linger N ->
     PlanExecutor (set vars + bridge ...) -> wait for the last events -> record
+
+Socket modes (`daemon.socket_mode`, and what the connect reply's Socket-Mode says):
+sync (`socket ADDR full`, the default) and async (`socket ADDR async full`).  Either
+way the call subscribes to the few event types it reads, for its own channel only
+(daemon.esl.commands.subscribe): FreeSWITCH pays for every byte it writes.  On a
+sync socket the channel's thread stays inside the socket application until the
+daemon closes the socket, so `linger` would hold the caller's BYE for the linger
+time: the daemon closes as soon as the linger notice says the channel is down.
 
 A call to a feature code (`*78` ...) is recognised before routing
 (daemon.features): the override is handed to the injected `overrides_writer`
 and the plan is a confirmation (answer, tone, hang up) or a refusal.
 
-`myevents` is plain, not JSON: measured on the transcripts, finding the three or
+Events are plain, not JSON: measured on the transcripts, finding the three or
 four headers a call reads in a plain event takes a few microseconds, while
 `json.loads` of the same event in JSON takes ~100 µs.
 
 When anything goes wrong on a call (FreeSWITCH silent past a bound, a malformed
-frame, an exception in routing or in the executor) the call is handed back: the
-dialplan sets `socket_resume=true` before `socket`, so closing the socket makes
-it go on with its fallback.  It is logged and counted in
-call_failures_total{stage}; other calls never notice.
+frame, an exception in routing or in the executor) the call is handed back:
+closing the socket makes the dialplan go on with its fallback (async: the dialplan
+sets `socket_resume=true`; sync: it must not, see CallSession.hand_back).  A bridge
+still ringing is ended first (PlanExecutor.end_bridge), so the fallback never rings
+anyone beside it.  It is logged and counted in call_failures_total{stage}; other
+calls never notice.
 """
 from __future__ import annotations
 
@@ -45,6 +55,7 @@ from daemon.esl.session import CallSession
 from daemon.executor import AnsweredHook, CallBounds, PlanExecutor
 from daemon.features import KIND as FEATURE_KIND
 from daemon.features import LOG_ONLY, FeatureRequest, OverridesWriter, feature_plan, recognise
+from daemon.inbound_commands import InboundCommands
 from daemon.metrics import Metrics
 from routing import kind_of
 from routing.live import LiveMasks
@@ -98,6 +109,7 @@ class CallContext:
     bounds: CallBounds
     on_answered: Optional[AnsweredHook]
     on_routed: Optional[RoutedHook]
+    inbound: Optional[InboundCommands] = None   # ends the legs of a bridge that must stop
 
     def count_junk(self, frame: Frame) -> None:
         self.metrics.esl_junk_frames_total.inc()
@@ -127,6 +139,22 @@ def resumer(ctx: CallContext, snapshot: Snapshot, uuid: str) -> Callable[[object
     return resume
 
 
+_mode_mismatch_logged = False
+
+
+def _check_mode(sync: bool, configured: str, uuid: str) -> None:
+    """Say once when FreeSWITCH runs the other socket mode than `daemon.socket_mode`: the
+    call follows what FreeSWITCH runs, but the dialplan's `socket_resume` may be wrong for it
+    (sync with it strands a caller handed back, async without it parks them)."""
+    global _mode_mismatch_logged
+    running = "sync" if sync else "async"
+    if running != configured and not _mode_mismatch_logged:
+        _mode_mismatch_logged = True
+        log.warning("FreeSWITCH runs the %s socket mode but daemon.socket_mode is %s: regenerate the dialplan "
+                    "with `callrouter deploy freeswitch` (or fix the setting)", running, configured,
+                    extra={"uuid": uuid or "-"})
+
+
 class CallHandler:
     """One call, from the accepted socket to its record; runs in the connection's greenlet."""
 
@@ -142,8 +170,10 @@ class CallHandler:
         stage = "connect"
         try:
             call = self.call = call_from_channel(self.session.connect())
+            _check_mode(self.session.sync, self.ctx.settings.socket_mode, call.uuid)
             self.state = CallState.begin(call, self.ctx.now())
-            pending = self.session.submit(commands.MYEVENTS, commands.linger(self.ctx.settings.linger))
+            pending = self.session.submit(*commands.subscribe(call.uuid, self.session.sync),
+                                          commands.linger(self.ctx.settings.linger))
             stage = "plan"
             snapshot = self.ctx.snapshot()          # one snapshot for the whole call, even across a reload
             plan = self._route(call, snapshot)
@@ -151,10 +181,11 @@ class CallHandler:
             self.executor = PlanExecutor(
                 self.session, self.state, metrics=self.ctx.metrics, now=self.ctx.now,
                 domain=snapshot.company.domain, resume=resumer(self.ctx, snapshot, call.uuid or "-"),
-                bounds=self.ctx.bounds, on_answered=self.ctx.on_answered)
+                bounds=self.ctx.bounds, on_answered=self.ctx.on_answered, inbound=self.ctx.inbound)
             outcome = self.executor.run(plan, pending)
         except gevent.GreenletExit:
             log.warning("call handed back: the daemon is shutting down", extra={"uuid": self.session.uuid or "-"})
+            self._end_ringing(wait=1.0)
             self.session.hand_back()
             self._end(cs.FAILED)
             raise
@@ -207,8 +238,20 @@ class CallHandler:
                                                    "error": str(exc)})
         else:
             log.exception("call handed back", extra={"uuid": self.session.uuid or "-", "stage": label})
+        self._end_ringing()
         self.session.hand_back()
         return cs.FAILED
+
+    def _end_ringing(self, wait: Optional[float] = None) -> None:
+        """Before a call goes back to the dialplan, end the bridge it may still be ringing:
+        the dialplan's next action must not ring people beside it (never two plans)."""
+        executor = self.executor
+        bridge = executor.ringing_bridge() if executor is not None else None
+        if bridge is not None:
+            try:
+                executor.end_bridge(bridge, wait)
+            except Exception:
+                log.exception("ending the bridge failed", extra={"uuid": self.session.uuid or "-"})
 
     def _kind_unrouted(self, call: Call) -> str:
         """calls_total's kind for a call that ended before its plan was made (a caller who
@@ -250,13 +293,14 @@ class OutboundServer:
                  settings: DaemonSettings = DaemonSettings(),
                  on_answered: Optional[AnsweredHook] = None, on_routed: Optional[RoutedHook] = None,
                  planner: Optional[Planner] = None, resumer: Optional[Resumer] = None,
-                 live: Optional[LiveMasks] = None, bounds: CallBounds = CallBounds()):
+                 live: Optional[LiveMasks] = None, bounds: CallBounds = CallBounds(),
+                 inbound: Optional[InboundCommands] = None):
         self._listen = listen
         self._planner = planner
         self._resumer = resumer
         self._ctx_args = dict(snapshot=snapshot, now=now, metrics=metrics, records=records, presence=presence,
                               rotation=rotation, overrides=overrides, overrides_writer=overrides_writer,
-                              settings=settings, bounds=bounds, live=live,
+                              settings=settings, bounds=bounds, live=live, inbound=inbound,
                               on_answered=on_answered, on_routed=on_routed)
         self._ctx: Optional[CallContext] = None
         self._server: Optional[StreamServer] = None
@@ -308,7 +352,7 @@ class OutboundServer:
         self._calls.add(greenlet)
         ctx.metrics.active_calls.inc()
         session = CallSession(sock, address, command_timeout=ctx.settings.command_timeout,
-                              on_junk=ctx.count_junk)
+                              on_junk=ctx.count_junk, sync=ctx.settings.socket_mode == "sync")
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             session.start()

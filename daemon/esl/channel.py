@@ -12,6 +12,13 @@ few events matter:
 
 The hangup cause is read from these events only: `originate_failed_cause` and
 `last_bridge_hangup_cause` are sticky and describe earlier bridges.
+
+Over a synchronous socket (`sync=True`) FreeSWITCH never sends CHANNEL_HANGUP_COMPLETE
+(outbound_07a, 07f1, 07f2) and the daemon subscribes to CHANNEL_EXECUTE_COMPLETE only:
+an application's completion on a channel that is down (`Answer-State: hangup`) carries
+the hangup cause, a bridge's completion with `SUCCESS` names the leg that answered
+(`Other-Leg-*`) and when the caller was answered (`Caller-Channel-Answered-Time`), and
+the linger notice, which comes after every held event, is the last word.
 """
 from __future__ import annotations
 
@@ -24,18 +31,36 @@ from daemon.esl.event import Event
 
 
 class Bridge(NamedTuple):
-    """The answering leg, as CHANNEL_BRIDGE names it."""
+    """The answering leg, as CHANNEL_BRIDGE (or a bridge's completion) names it."""
     other_uuid: str
     destination: str       # Other-Leg-Destination-Number: the login of a user/ leg, the number of a gateway leg
     channel_name: str      # Other-Leg-Channel-Name, e.g. sofia/internal/1000@127.0.0.1:5080
+    ago: float = 0.0       # seconds between the answer and the event that told us (held events, sync)
+
+    @classmethod
+    def from_event(cls, event: Event) -> "Bridge":
+        return cls(event.get("Other-Leg-Unique-ID", ""), event.get("Other-Leg-Destination-Number", ""),
+                   event.get("Other-Leg-Channel-Name", ""), answered_ago(event))
+
+
+def answered_ago(event: Event) -> float:
+    """How long before `event` fired the caller was answered (0 when unknown), from
+    FreeSWITCH's own microsecond stamps: a synchronous socket delivers a bridge's
+    events only when the conversation is over, each with its original timestamp."""
+    fired, answered = event.get("Event-Date-Timestamp") or "", event.get("Caller-Channel-Answered-Time") or ""
+    if not (fired.isdigit() and answered.isdigit()) or int(answered) == 0:
+        return 0.0
+    return max(int(fired) - int(answered), 0) / 1e6
 
 
 class ChannelState:
     """Signals of one controlled channel; fed by the reader, awaited by the call."""
 
-    EVENT_NAMES = frozenset({"CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"})   # all observe() reads
+    EVENT_NAMES = frozenset({"CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
+                             "CHANNEL_EXECUTE_COMPLETE"})   # all observe() reads
 
-    def __init__(self) -> None:
+    def __init__(self, sync: bool = False) -> None:
+        self.sync = sync
         self.uuid = ""
         self.hangup_cause = ""
         self.hung_up = False               # a hangup event or a notice said so (not just a lost link)
@@ -48,9 +73,15 @@ class ChannelState:
         name = event.name
         if name == "CHANNEL_BRIDGE":
             if not self.bridged.ready():
-                self.bridged.set(Bridge(event.get("Other-Leg-Unique-ID", ""),
-                                        event.get("Other-Leg-Destination-Number", ""),
-                                        event.get("Other-Leg-Channel-Name", "")))
+                self.bridged.set(Bridge.from_event(event))
+        elif name == "CHANNEL_EXECUTE_COMPLETE":
+            if (event.get("Application") == "bridge" and not self.bridged.ready()
+                    and event.get("variable_originate_disposition") == "SUCCESS"):
+                self.bridged.set(Bridge.from_event(event))
+            if event.get("Answer-State") == "hangup":
+                self._hung_up(event)
+                if self.sync:           # the last of the flush: nothing more will come (a notice at most)
+                    self.finished.set()
         elif name == "CHANNEL_HANGUP":
             self._hung_up(event)
         elif name == "CHANNEL_HANGUP_COMPLETE":
@@ -61,8 +92,8 @@ class ChannelState:
         """Take in a disconnect notice: either way the caller's channel is gone."""
         self.hung_up = True
         self.gone.set()
-        if event.get("Content-Disposition") != "linger":
-            self.finished.set()
+        if self.sync or event.get("Content-Disposition") != "linger":
+            self.finished.set()     # sync: the notice follows every held event, and nothing else will come
 
     def link_closed(self) -> None:
         """The connection ended: wake every waiter."""

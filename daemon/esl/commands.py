@@ -14,6 +14,23 @@ MYEVENTS = "myevents"
 RESUME = "resume"
 
 
+# What each socket mode needs to read (daemon.esl.channel), for this call only.  FreeSWITCH
+# pays for every event it writes (~8 KB each): `myevents` sends ~15 per call in async mode
+# (123 KB, outbound_07h), these 2 to 4 (23 KB in sync, outbound_07f1).
+SYNC_EVENTS = ("CHANNEL_EXECUTE_COMPLETE",)
+ASYNC_EVENTS = ("CHANNEL_EXECUTE_COMPLETE", "CHANNEL_BRIDGE", "CHANNEL_HANGUP_COMPLETE")
+
+
+def subscribe(uuid: str, sync: bool) -> tuple[str, str]:
+    """`filter Unique-ID <uuid>` then `event plain <names>` (outbound_07f1, 07g).
+
+    The filter goes first: `event` alone on an outbound socket listens to every
+    channel of the switch, and the filter narrows it to the call's own channel.
+    """
+    names = SYNC_EVENTS if sync else ASYNC_EVENTS
+    return f"filter Unique-ID {one_line(uuid)}", "event plain " + " ".join(names)
+
+
 def linger(seconds: int) -> str:
     """`linger N`: FreeSWITCH closes the socket N s after the hangup.
 

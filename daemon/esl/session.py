@@ -74,8 +74,11 @@ EVENT_TYPES = frozenset({"text/event-plain", "text/event-json"})
 NOTICE_TYPE = "text/disconnect-notice"
 FOREIGN_TYPES = frozenset({"auth/request", "log/data", "text/rude-rejection"})   # inbound-only, never ours
 PLAIN_EVENT = "text/event-plain"
+# The connect reply's Socket-Mode: `static` for `socket ADDR full`, `async` for `... async full`.
+SOCKET_MODES = {"static": True, "async": False}
 EXECUTE_COMPLETE = "CHANNEL_EXECUTE_COMPLETE"
-# What the session itself reads of `myevents`: a third of a call's ~17 events.
+# What the session itself reads (the daemon subscribes to no more; a client that asks for
+# `myevents` gets the others dropped before they are decoded).
 CALL_EVENTS = frozenset(name.encode("ascii") for name in ChannelState.EVENT_NAMES | {EXECUTE_COMPLETE})
 
 
@@ -91,7 +94,8 @@ class CallSession(OutboundSession):
     """One outbound connection (one call), read by its own reader greenlet."""
 
     def __init__(self, sock, address=None, *, command_timeout: float = 5.0,
-                 on_junk: Optional[Callable[[Frame], None]] = None, max_frame: int = MAX_FRAME):
+                 on_junk: Optional[Callable[[Frame], None]] = None, max_frame: int = MAX_FRAME,
+                 sync: bool = False):
         # Not OutboundSession.__init__: it wraps the socket in a file object and
         # starts greenswitch's line reader and its polling processor greenlet.
         ESLProtocol.__init__(self)
@@ -102,7 +106,8 @@ class CallSession(OutboundSession):
         self.session_data: Optional[Event] = None       # the channel data of `connect`
         self.expected_events = {}
         self._outbound_connected = False
-        self.channel = ChannelState()
+        self.sync = sync                                # `socket ... full`: see hand_back and ChannelState
+        self.channel = ChannelState(sync)
         self.failure: Optional[BaseException] = None    # why the connection ended, if not cleanly
         self.closed = Signal()
         self.connect_received_at = 0.0                  # perf_counter() when the channel data arrived
@@ -138,11 +143,14 @@ class CallSession(OutboundSession):
     def hand_back(self) -> None:
         """Give the call back to the dialplan, which goes on with its next action.
 
-        The dialplan sets `socket_resume=true` before `socket`, so closing alone
-        resumes it; `resume` is sent first (without waiting for its reply) for a
+        Async mode: the dialplan sets `socket_resume=true` before `socket`, so closing
+        alone resumes it; `resume` is sent first (without waiting for its reply) for a
         dialplan that forgot, while the channel is up and the link still takes bytes.
+        Sync mode: closing is enough, the socket application returns and the dialplan
+        goes on; `resume` would leave the caller in CS_RESET with no final response
+        (outbound_07d), so it is never sent.
         """
-        if not self.closed.is_set() and not self.channel.gone.is_set():
+        if not self.sync and not self.closed.is_set() and not self.channel.gone.is_set():
             try:
                 self._write([commands.RESUME], [(AsyncResult(), None)])
             except ESLError:
@@ -229,6 +237,9 @@ class CallSession(OutboundSession):
             self.connect_received_at = perf_counter()
             self.session_data = event
             self.channel.uuid = event.get("Unique-ID") or ""
+            mode = event.get("Socket-Mode") or ""
+            if mode in SOCKET_MODES:            # what FreeSWITCH runs is what counts
+                self.sync = self.channel.sync = SOCKET_MODES[mode]
             self._outbound_connected = True
         return self.session_data
 

@@ -5,6 +5,8 @@ test names, so each test reads as the conversation it checks.
 """
 from __future__ import annotations
 
+import re
+
 from tests.esl import transcripts
 from tests.esl.peer import SwitchEnd, parse_command, reply
 
@@ -44,9 +46,13 @@ class Call(SwitchEnd):
         call = cls.dial(address)
         assert call.command() == "connect"
         call.send(connect)
-        assert call.command() == "myevents"
+        assert call.command().startswith("filter Unique-ID ")
+        sync = b"Socket-Mode: static" in connect
+        assert call.command() == ("event plain CHANNEL_EXECUTE_COMPLETE" if sync else
+                                  "event plain CHANNEL_EXECUTE_COMPLETE CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE")
         assert call.command().startswith("linger ")
-        call.send(reply("+OK Events Enabled") + reply("+OK will linger"))
+        call.send(reply("+OK filter added.") + reply("+OK event listener enabled plain")
+                  + reply("+OK will linger"))
         return call
 
     def app(self, name: str) -> dict[str, str]:
@@ -54,6 +60,13 @@ class Call(SwitchEnd):
         verb, headers = parse_command(self.command())
         assert (verb, headers.get("execute-app-name")) == ("sendmsg", name), self.received[-1]
         self.send(reply())
+        return headers
+
+    def app_unanswered(self, name: str) -> dict[str, str]:
+        """Expect a `sendmsg` executing `name` and leave it running (a sync socket replies
+        when the application is over); its headers."""
+        verb, headers = parse_command(self.command())
+        assert (verb, headers.get("execute-app-name")) == ("sendmsg", name), self.received[-1]
         return headers
 
     def complete(self, app: dict[str, str], disposition: str = "", dialstatus: str = "") -> None:
@@ -79,3 +92,15 @@ class Call(SwitchEnd):
             self.complete(bridge, disposition or cause)
         complete = HANGUP_COMPLETE.replace(b"Hangup-Cause: NORMAL_CLEARING", f"Hangup-Cause: {cause}".encode())
         self.send(transcripts.plain_event(complete))
+
+
+_LEG_NAME = re.compile(r"origination_uuid=[0-9a-f-]{36},?")
+
+
+def unnamed(dial: str) -> str:
+    """A bridge's argument without the leg names the daemon adds (daemon.bridge_legs)."""
+    return _LEG_NAME.sub("", dial).replace("[]", "")
+
+
+def leg_names(dial: str) -> list[str]:
+    return re.findall(r"origination_uuid=([0-9a-f-]{36})", dial)

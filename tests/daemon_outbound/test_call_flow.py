@@ -5,7 +5,7 @@ import datetime as dt
 
 from routing.types import Step
 from tests.daemon_outbound.conftest import NOW, mobile, office, plan, ring
-from tests.daemon_outbound.switch import UUID, Call
+from tests.daemon_outbound.switch import UUID, Call, leg_names, unnamed
 
 
 def test_an_answered_call_sets_the_channel_up_then_bridges_and_waits_for_the_hangup(daemon):
@@ -15,7 +15,8 @@ def test_an_answered_call_sets_the_channel_up_then_bridges_and_waits_for_the_han
     assert variables["execute-app-arg"] == "continue_on_fail=true hangup_after_bridge=true ringback=%(800,3200,425)"
     assert variables["event-lock"] == "true"
     bridge = call.app("bridge")
-    assert bridge["execute-app-arg"] == "[leg_timeout=20]user/ivan@example.com"
+    assert unnamed(bridge["execute-app-arg"]) == "[leg_timeout=20]user/ivan@example.com"
+    assert len(leg_names(bridge["execute-app-arg"])) == 1
     daemon.clock.advance(4)
     call.bridged("ivan")
     daemon.wait_answered()
@@ -46,7 +47,8 @@ def test_the_answering_member_is_named_and_reported_for_rotation(daemon):
     call = Call.place(daemon.address)
     call.app("multiset")
     bridge = call.app("bridge")
-    assert bridge["execute-app-arg"] == step.dial
+    assert unnamed(bridge["execute-app-arg"]) == step.dial
+    assert len(set(leg_names(bridge["execute-app-arg"]))) == 3          # each leg can be ended on its own
     call.bridged("+79161234567", "sofia/external/+79161234567")
     call.hang_up("NORMAL_CLEARING", bridge, "SUCCESS")
     record = daemon.records.next()
@@ -62,7 +64,7 @@ def test_user_busy_goes_on_to_the_next_step_without_setting_the_channel_up_again
     first = call.app("bridge")
     call.complete(first, "USER_BUSY", "BUSY")
     second = call.app("bridge")
-    assert second["execute-app-arg"] == "[leg_delay_start=0,leg_timeout=20]sofia/gateway/trunk/+79161234567"
+    assert unnamed(second["execute-app-arg"]) == "[leg_delay_start=0,leg_timeout=20]sofia/gateway/trunk/+79161234567"
     call.complete(second, "NO_ANSWER", "NOANSWER")
     call.app("answer")
     voicemail = call.app("voicemail")

@@ -10,7 +10,7 @@ from config.snapshot import Snapshot
 from routing.types import Step
 from tests.daemon_outbound import conftest
 from tests.daemon_outbound.conftest import DIALLED, office, plan, ring
-from tests.daemon_outbound.switch import CONNECT, Call
+from tests.daemon_outbound.switch import CONNECT, UUID, Call
 from tests.esl.peer import SwitchEnd, reply
 
 
@@ -69,19 +69,24 @@ def test_freeswitch_silent_after_connect_gets_resume_then_close(daemon):
     peer.send(CONNECT)                      # and never a reply to anything else
     handed_back(daemon, peer, "timeout")
     sent = peer.received + peer.unread()
-    assert sent[:3] == ["connect", "myevents", "linger 1"]
+    assert sent[:4] == ["connect", f"filter Unique-ID {UUID}",
+                        "event plain CHANNEL_EXECUTE_COMPLETE CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE", "linger 1"]
     assert sent[-1] == "resume"
     assert daemon.records.next().outcome == "failed"
     a_normal_call_still_works(daemon)
 
 
-def test_a_bridge_with_no_outcome_within_its_bound_is_handed_back(daemon):
+def test_a_bridge_with_no_outcome_within_its_bound_is_hung_up_not_handed_back_ringing(daemon):
+    """Issue 13 item 8: with no inbound link to end its legs, an async socket still takes a
+    hangup while the bridge rings; the fallback must never ring people beside it."""
     daemon.route(plan(ring(office("ivan", timeout=0), timeout=0)))      # bound: the 0.5 s margin
     call = Call.place(daemon.address)
     call.app("multiset")
     call.app("bridge")
     handed_back(daemon, call, "timeout")
-    assert call.unread() == ["resume"]
+    hangup, resume = call.unread()
+    assert "execute-app-name: hangup\nexecute-app-arg: RECOVERY_ON_TIMER_EXPIRE" in hangup
+    assert resume == "resume"
     assert daemon.records.next().outcome == "failed"
 
 
@@ -93,8 +98,8 @@ def test_an_error_in_routing_is_handed_back(daemon, monkeypatch):
     peer = SwitchEnd.dial(daemon.address)
     peer.command()
     peer.send(CONNECT)
-    peer.command(), peer.command()
-    peer.send(reply() + reply())
+    peer.command(), peer.command(), peer.command()
+    peer.send(reply() + reply() + reply())
     handed_back(daemon, peer, "plan")
     assert peer.unread() == ["resume"]
     assert daemon.records.next().outcome == "failed"

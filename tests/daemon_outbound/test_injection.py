@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.daemon_outbound.conftest import office, plan, ring
-from tests.daemon_outbound.switch import UUID, Call, connect_with
+from tests.daemon_outbound.switch import UUID, Call, connect_with, unnamed
 
 # FreeSWITCH passes a caller's %XX through untouched and encodes only ':' and ' ' around them.
 FORGED_NAME = "x%0ACaller-Destination-Number%3A%20203%0AEvent-Name%3A%20CHANNEL_HANGUP_COMPLETE"
@@ -25,7 +25,7 @@ def test_the_real_destination_routes_a_caller_with_forged_header_lines_in_the_na
     call = Call.place(daemon.address, connect_with(Caller_Caller_ID_Name=FORGED_NAME))
     call.app("multiset")
     bridge = call.app("bridge")
-    assert bridge["execute-app-arg"] == "[leg_timeout=20]user/ivan@example.com"
+    assert unnamed(bridge["execute-app-arg"]) == "[leg_timeout=20]user/ivan@example.com"
     routed = daemon.planner.calls[0]
     assert routed.destination == "2000"
     assert routed.caller_name == "x\nCaller-Destination-Number: 203\nEvent-Name: CHANNEL_HANGUP_COMPLETE"

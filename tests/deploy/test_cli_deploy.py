@@ -53,7 +53,7 @@ def test_several_daemons_in_order(tmp_path):
             "--daemon", "127.0.0.1:8084", "--daemon", "127.0.0.1:8085"]
     assert main(args) == 0
     dialplan = (tmp_path / "dialplan/callrouter.xml").read_text()
-    assert dialplan.index('data="127.0.0.1:8084 async full"') < dialplan.index('data="127.0.0.1:8085 async full"')
+    assert dialplan.index('data="127.0.0.1:8084 full"') < dialplan.index('data="127.0.0.1:8085 full"')
 
 
 def test_a_config_that_does_not_load_exits_1_with_its_problems(tmp_path, capsys):

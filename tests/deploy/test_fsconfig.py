@@ -12,7 +12,7 @@ from tests.deploy.company import AWKWARD_YAML, awkward, example
 from tests.deploy.dialplan import Dialplan, Step, after_sockets, sockets
 
 EXAMPLE_DOMAIN = "pbx.romashka.local"
-LOCAL_DAEMON = "127.0.0.1:8084 async full"
+LOCAL_DAEMON = "127.0.0.1:8084 full"          # sync mode, the default
 KNOWN_APPLICATIONS = {"set", "socket", "bridge", "answer", "voicemail", "hangup", "transfer"}
 
 
@@ -147,9 +147,22 @@ def test_without_a_daemon_an_extension_rings_the_employee_then_voicemail(dialpla
     assert Step("voicemail", f"default {EXAMPLE_DOMAIN} 201") in fallback
 
 
-def test_socket_resume_is_set_before_the_socket(dialplan):
-    steps = dialplan.route("callrouter", "201")
-    assert steps.index(Step("set", "socket_resume=true")) < steps.index(Step("socket", LOCAL_DAEMON))
+def test_sync_mode_never_sets_socket_resume(dialplan, files):
+    """outbound_07d: with socket_resume=true a sync socket closed during a bridge leaves the
+    caller in CS_RESET with no final response; without it the fallback runs (07d2)."""
+    for number in ("201", "400", "*78"):
+        steps = dialplan.route("callrouter", number)
+        assert Step("set", "socket_resume=true") not in steps, number
+        assert sockets(steps) == [LOCAL_DAEMON]
+    assert b"socket_resume" not in files["dialplan/callrouter.xml"]
+    assert b"`socket ADDR full`" in files["README.md"]
+
+
+def test_async_mode_sets_socket_resume_before_the_socket():
+    files = generate(load_text(AWKWARD_YAML.replace("daemon:\n", "daemon:\n  socket_mode: async\n")))
+    steps = Dialplan.from_files(files).route("callrouter", "601")
+    assert steps.index(Step("set", "socket_resume=true")) < steps.index(Step("socket", "127.0.0.1:8084 async full"))
+    assert b"`socket ADDR async full`" in files["README.md"]
 
 
 def test_without_a_daemon_a_department_rings_all_its_members(dialplan):
@@ -176,7 +189,7 @@ def test_a_department_without_members_just_ends_the_call():
 def test_each_daemon_is_one_socket_action_in_the_order_given(company):
     files = generate(company, daemons=["10.0.0.5:8084", "10.0.0.6:8084", "10.0.0.5:8084"])
     steps = Dialplan.from_files(files).route("callrouter", "300")
-    assert sockets(steps) == ["10.0.0.5:8084 async full", "10.0.0.6:8084 async full"]
+    assert sockets(steps) == ["10.0.0.5:8084 full", "10.0.0.6:8084 full"]
     assert b"10.0.0.6:8084" in files["README.md"]
 
 

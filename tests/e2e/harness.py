@@ -14,6 +14,8 @@
   sim seconds, so a ring's 20 s are 20 s for the daemon too.  `h.clock.set(when)` jumps.
 * The daemon's own bounds (command timeout, linger wait, ring margins) stay in real
   seconds: at scale 0.01 they are 100 times more generous than on a real switch.
+* `socket_mode` ("sync", the default, or "async") is how the simulator runs the socket
+  application and what the daemon's `daemon.socket_mode` says; a shared `sim` decides.
 
 `Harness` starts on `start()` or `with`; several can share one `sim` (two daemons, one
 switch) or one `store_url` (two daemons, one PostgreSQL).
@@ -29,6 +31,8 @@ import gevent.socket
 from prometheus_client import CollectorRegistry
 
 from daemon.app import App
+from daemon.executor import CallBounds
+from daemon.outbound import OutboundServer
 from store.calls import HistoryQuery
 from store.records import CallRecord
 from tests.fakeswitch import FakeSwitch, SimCall
@@ -45,7 +49,8 @@ daemon:
   http: 127.0.0.1:0
   linger: {linger}
   drain_timeout: {drain_timeout}
-  command_timeout: 5
+  command_timeout: {command_timeout}
+  socket_mode: {socket_mode}
 freeswitch:
   host: {fs_host}
   port: {fs_port}
@@ -96,16 +101,19 @@ class Harness:
     def __init__(self, company: str, tmp_path: Path, *, now: dt.datetime, sim: Optional[FakeSwitch] = None,
                  scale: float = SCALE, seed: int = 0, store_url: Optional[str] = None, name: str = "company",
                  linger: int = 1, drain_timeout: int = 5, watch_interval: float = 3600.0,
-                 sim_options: Optional[dict] = None):
+                 sim_options: Optional[dict] = None, socket_mode: str = "sync",
+                 command_timeout: float = 5, bounds: Optional[CallBounds] = None):
         self.tmp_path = Path(tmp_path)
         self._own_sim = sim is None
         self.sim = sim or FakeSwitch(domain=DOMAIN, password=PASSWORD, scale=scale, seed=seed,
-                                     **(sim_options or {}))
+                                     socket_mode=socket_mode, **(sim_options or {}))
+        self.socket_mode = self.sim.socket_mode
         self.clock = SimDateTime(now, self.sim.now)
         self.config_path = self.tmp_path / f"{name}.yaml"
         self._name = name
         self._store_url = store_url or f"sqlite:///{self.tmp_path / (name + '.sqlite3')}"
-        self._runtime = {"linger": linger, "drain_timeout": drain_timeout}
+        self._runtime = {"linger": linger, "drain_timeout": drain_timeout, "command_timeout": command_timeout}
+        self._bounds = bounds
         self._watch_interval = watch_interval
         self.registry = CollectorRegistry()
         self.app: Optional[App] = None
@@ -120,11 +128,18 @@ class Harness:
         self.write_config(self._company)
         self.app = App(str(self.config_path), now=self.clock, registry=self.registry,
                        listen="127.0.0.1:0", http="127.0.0.1:0", notify=lambda state: None,
-                       watch_interval=self._watch_interval)
+                       watch_interval=self._watch_interval, **self._outbound_factory())
         self.app.start()
         if wait_ready:
             self.wait_ready()
         return self
+
+    def _outbound_factory(self) -> dict:
+        """`bounds`: the daemon's own bounds on a call, when a test needs them to run out."""
+        if self._bounds is None:
+            return {}
+        bounds = self._bounds
+        return {"outbound_factory": lambda listen, **kwargs: OutboundServer(listen, bounds=bounds, **kwargs)}
 
     def stop(self) -> None:
         """Stop the daemon (draining calls in progress), then the simulator if it is ours."""
@@ -154,7 +169,7 @@ class Harness:
         host, port = self.sim.inbound_address[:2]
         return company.rstrip() + "\n" + RUNTIME_SECTIONS.format(
             fs_host=host, fs_port=port, password=self.sim.password, store_url=self._store_url,
-            spool=self.tmp_path / f"{self._name}.spool", **self._runtime)
+            spool=self.tmp_path / f"{self._name}.spool", socket_mode=self.socket_mode, **self._runtime)
 
     def write_config(self, company: str) -> None:
         """Write the company file (with the runtime sections); `reload()` applies it."""

@@ -1,11 +1,11 @@
 """The outbound peer sends garbage: that one call goes back to the dialplan, the next works.
 
 A relay on loopback sits between the simulator's socket application and the daemon and,
-for the first call only, answers the daemon's `myevents` with a frame whose
+for the first call only, answers the daemon's event subscription with a frame whose
 Content-Length is not a number, then passes nothing more on.  The daemon cannot trust
-the stream after that: it drops the connection, FreeSWITCH's `socket_resume=true` makes
-the dialplan go on with its fallback (here: a bridge to the operator), and the failure
-is counted.
+the stream after that: it drops the connection, the dialplan goes on with its fallback
+(here: a bridge to the operator; async mode needs `socket_resume=true` for that, sync
+mode must not have it), and the failure is counted.
 """
 from __future__ import annotations
 
@@ -54,16 +54,16 @@ class GarblingRelay:
 
     @staticmethod
     def _downstream(daemon: socket.socket, switch: socket.socket, garble: bool) -> None:
-        """The daemon's commands to FreeSWITCH; a garbled link answers `myevents` with junk
+        """The daemon's commands to FreeSWITCH; a garbled link answers `event plain` with junk
         and goes deaf from there on."""
         corrupted = False
         try:
             while data := daemon.recv(65536):
                 if corrupted:
                     continue
-                if garble and b"myevents" in data:
-                    # the daemon pipelines its commands: pass on `myevents` alone
-                    data = data[:data.index(b"\n\n", data.index(b"myevents")) + 2]
+                if garble and b"event plain" in data:
+                    # the daemon pipelines its commands: pass on those up to `event plain`
+                    data = data[:data.index(b"\n\n", data.index(b"event plain")) + 2]
                     corrupted = True
                 switch.sendall(data)
                 if corrupted:

@@ -48,6 +48,39 @@ EXPECTED_TYPES = {
         {"auth/request": 1, "command/reply": 3, "text/event-plain": 6, "text/disconnect-notice": 1},
     ("outbound_06_busy_then_caller_cancels_during_ringing", "c"):
         {"command/reply": 6, "text/event-plain": 14, "text/disconnect-notice": 2},
+    # the 07 files: counted from the `Content-Type:` lines of each connection in the .txt
+    ("outbound_07a_sync_bridge_answered_caller_hangs_up", "inbound-monitor"):
+        {"auth/request": 1, "command/reply": 3, "text/event-plain": 5, "text/disconnect-notice": 1},
+    ("outbound_07a_sync_bridge_answered_caller_hangs_up", "outbound"):
+        {"command/reply": 5, "text/event-plain": 10, "text/disconnect-notice": 2},
+    ("outbound_07b_sync_leg_timeout_then_second_bridge", "outbound"):
+        {"command/reply": 6, "text/event-plain": 12, "text/disconnect-notice": 2},
+    ("outbound_07c_sync_caller_cancels_during_bridge", "outbound"):
+        {"command/reply": 5, "text/event-plain": 6, "text/disconnect-notice": 2},
+    ("outbound_07d2_sync_no_resume_listener_closes_while_ringing", "inbound-monitor"):
+        {"auth/request": 1, "command/reply": 3, "text/event-plain": 23, "text/disconnect-notice": 1},
+    ("outbound_07d2_sync_no_resume_listener_closes_while_ringing", "outbound"):
+        {"command/reply": 3, "text/event-plain": 2},
+    ("outbound_07d_sync_resume_listener_closes_while_ringing", "inbound-monitor"):
+        {"auth/request": 1, "command/reply": 3, "text/event-plain": 24, "api/response": 2, "text/disconnect-notice": 1},
+    ("outbound_07d_sync_resume_listener_closes_while_ringing", "outbound"):
+        {"command/reply": 3, "text/event-plain": 2},
+    ("outbound_07e1_sync_uuid_break_caller_while_ringing", "inbound"):
+        {"auth/request": 1, "command/reply": 3, "text/event-plain": 6, "api/response": 1, "text/disconnect-notice": 1},
+    ("outbound_07e1_sync_uuid_break_caller_while_ringing", "outbound"):
+        {"command/reply": 6, "text/event-plain": 12, "text/disconnect-notice": 2},
+    ("outbound_07e2_sync_uuid_kill_bleg_while_ringing", "inbound"):
+        {"auth/request": 1, "command/reply": 3, "text/event-plain": 6, "api/response": 1, "text/disconnect-notice": 1},
+    ("outbound_07e2_sync_uuid_kill_bleg_while_ringing", "outbound"):
+        {"command/reply": 6, "text/event-plain": 12, "text/disconnect-notice": 2},
+    ("outbound_07f1_sync_event_plain_and_filter_reduced_subscription", "outbound"):
+        {"command/reply": 6, "text/event-plain": 2, "text/disconnect-notice": 2},
+    ("outbound_07f2_sync_myevents_then_nixevent_reduced_subscription", "outbound"):
+        {"command/reply": 6, "text/event-plain": 2, "text/disconnect-notice": 2},
+    ("outbound_07g_async_event_plain_and_filter_reduced_subscription", "outbound"):
+        {"command/reply": 6, "text/event-plain": 4, "text/disconnect-notice": 2},
+    ("outbound_07h_async_myevents_same_call_as_07a", "outbound"):
+        {"command/reply": 5, "text/event-plain": 15, "text/disconnect-notice": 2},
 }
 
 

@@ -269,6 +269,15 @@ def _uuid_kill(sw: "FakeSwitch", args: str) -> str:
     return "+OK\n"
 
 
+def _uuid_break(sw: "FakeSwitch", args: str) -> str:
+    """``+OK`` and nothing else: it does not stop a ringing bridge (outbound_07e1), and the
+    simulator models no other application it could break."""
+    words = args.split()
+    if not words or sw.find_channel(words[0]) is None:
+        return "-ERR No such channel!\n"
+    return "+OK\n"
+
+
 def _uuid_getvar(sw: "FakeSwitch", args: str) -> str:
     words = args.split()
     channel = sw.find_channel(words[0]) if words else None
@@ -297,6 +306,7 @@ _HANDLERS = {
     "uuid_exists": _uuid_exists,
     "uuid_kill": _uuid_kill,
     "uuid_getvar": _uuid_getvar,
+    "uuid_break": _uuid_break,
     "hupall": _hupall,
     "originate": _originate,
     "version": _version,

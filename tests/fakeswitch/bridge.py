@@ -16,12 +16,21 @@ sim clock with FreeSWITCH's events and variables:
 A hangup the model did not foresee (the daemon's, or ``call.hangup()``) re-runs the model
 with that moment as the caller's cancel; what already happened cannot change, because the
 model is deterministic up to the cancel.
+
+``uuid_kill`` of a B leg (named with ``origination_uuid`` in its ``[...]``: the first channel
+of that leg gets the UUID) hangs that leg up NORMAL_CLEARING.  Once no started leg is up,
+the originate ends at once with originate_disposition and DIALSTATUS ``NORMAL_CLEARING``
+and the caller stays up (outbound_07e2).  Simplification: legs whose delayed start had
+not come yet do not start then (FreeSWITCH would start them at once).  Killing the leg a
+caller talks to ends the conversation like the callee's own hangup.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import gevent.event
 
 from .channel import Channel
 from .dialstring import DialString, DialStringError, parse
@@ -70,6 +79,10 @@ class Bridge:
         self.state = _Replay()
         #: B legs' variables matter only to inbound listeners; without any, keep them minimal.
         self.detailed = flow.bus.has_global_listeners
+        self._kills: list[tuple[str, str]] = []        # (B-leg uuid, cause) from uuid_kill
+        self._kick = gevent.event.Event()
+        self._killed_all = False
+        self._killed_index: set[int] = set()
 
     def run(self) -> None:
         flow, ch = self.flow, self.ch
@@ -109,6 +122,8 @@ class Bridge:
             cancel_rel = None if cancel is None else max(cancel - start, 0.0)
             result = originate(ds, behaviours, phase=phase, cancel_at=cancel_rel, default_timeout=timeout)
             if self._replay(result, start, cancel_rel):
+                if self._killed_all:
+                    return OriginateResult("NORMAL_CLEARING", flow.clock.now() - start, result.legs)
                 return result
 
     def _replay(self, result: OriginateResult, start: float, cancel_rel: float | None) -> bool:
@@ -116,13 +131,47 @@ class Bridge:
         for at, _, kind, index in _actions(result):
             if (kind, index) in self.state.done:
                 continue
-            interrupted = self.flow.wait(start + at - self.flow.clock.now())
+            while True:
+                interrupted = self.flow.wait(start + at - self.flow.clock.now(), wake=self._kick)
+                if self.flow.interrupted or not self._kick.is_set():
+                    break
+                self._kick.clear()
+                if self._take_kills():
+                    return True
             if interrupted and self.flow.hangup_at is not None:
                 hung = self.flow.hangup_at - start
                 if cancel_rel is None or abs(hung - cancel_rel) > _EPSILON:
                     return False
+            if index in self._killed_index:
+                self.state.done.add((kind, index))      # a killed leg does no more
+                continue
             self._apply(kind, index, result)
             self.state.done.add((kind, index))
+        return True
+
+    # -- uuid_kill of a B leg ----------------------------------------------------------------
+
+    def kill_leg(self, uuid: str, cause: str) -> bool:
+        """``uuid_kill <B leg>`` from an inbound connection (any greenlet): True if it was up."""
+        if not any(b.up and b.channel.uuid == uuid for legs in self.state.legs.values() for b in legs):
+            return False
+        self._kills.append((uuid, cause or "NORMAL_CLEARING"))
+        self._kick.set()
+        return True
+
+    def _take_kills(self) -> bool:
+        """Hang up the killed legs; True when no started leg is left (the originate is over)."""
+        kills, self._kills = self._kills, []
+        for uuid, cause in kills:
+            for index, legs in self.state.legs.items():
+                for b in legs:
+                    if b.channel.uuid == uuid:
+                        self._b_hangup(b, cause)
+                if legs and not any(b.up for b in legs):
+                    self._killed_index.add(index)
+        if any(b.up for legs in self.state.legs.values() for b in legs):
+            return False
+        self._killed_all = True
         return True
 
     def _apply(self, kind: str, index: int, result: OriginateResult) -> None:
@@ -142,8 +191,10 @@ class Bridge:
     def _start_leg(self, index: int, outcome: LegOutcome) -> None:
         flow, ch = self.flow, self.ch
         legs = []
+        named = outcome.leg.variables.get("origination_uuid")
         for target in self._targets(outcome):
-            b_uuid = new_uuid(flow.rng)
+            b_uuid, named = named or new_uuid(flow.rng), None     # the first channel gets the name
+            flow.sw.b_legs[b_uuid] = self
             created_us = flow.clock.epoch_us()
             channel, values = make_b_leg(flow.sw.identity, ch, target, uuid=b_uuid,
                                          session_id=flow.sw.stats.next_session(), created_us=created_us,
@@ -248,7 +299,8 @@ class Bridge:
         if b is None:
             return
         ids = (("Bridge-A-Unique-ID", ch.uuid), ("Bridge-B-Unique-ID", b.channel.uuid))
-        caller_left = flow.wait(flow.options.talk_time)
+        flow.wait(flow.options.talk_time, wake=self._kick)
+        caller_left = flow.interrupted
         self.record.hangup_cause = "NORMAL_CLEARING"
         if caller_left:
             self._b_hangup(b, "NORMAL_CLEARING", defer=True)
@@ -291,15 +343,16 @@ class Bridge:
     def _push_causes(self, winner: _BLeg | None, cause: str = "NONE") -> None:
         """originate_causes gets ``<uuid>;<cause>`` per leg (NONE for the winner).
 
-        A ``user/`` leg is pushed twice: the user endpoint runs an originate of its own
-        on the same caller channel (outbound_01b, outbound_03).
+        A ``user/`` leg that answered is pushed twice: the user endpoint runs an originate of
+        its own on the same caller channel (outbound_01b, outbound_03, 07f1); one that failed
+        (NO_ANSWER, ORIGINATOR_CANCEL) only once (outbound_07b, 07c).
         """
         for index, legs in self.state.legs.items():
             if not legs:
                 continue
             b = legs[0]
             value = "NONE" if b is winner else (b.channel.hangup_cause or cause)
-            for _ in range(2 if b.target.kind == "office" else 1):
+            for _ in range(2 if b.target.kind == "office" and b is winner else 1):
                 self.ch.push("originate_causes", f"{b.channel.uuid};{value}")
 
     def _record(self, result: OriginateResult) -> None:
@@ -316,6 +369,7 @@ class Bridge:
             return
         flow = self.flow
         b.up = False
+        flow.sw.b_legs.pop(b.channel.uuid, None)
         ch = b.channel
         ch.mark_hangup(cause, flow.clock.epoch_us())
         flow.bus.fire(ch, "CHANNEL_HANGUP")

@@ -14,6 +14,14 @@ When the daemon closes the socket, ``resume`` (or ``socket_resume=true``, set by
 the project's dialplan does) lets the dialplan go on — recorded as ``fell_back`` — and
 otherwise the channel stays parked (``parked``) until someone hangs it up.  Nothing
 listening on the port is a fallback at once (outbound_05).
+
+Synchronous mode (``socket ADDR full``, ``CallOptions.sync``): there is no park loop; the
+call's greenlet runs the session itself and each message's application inline (see
+session.py).  The socket application returns when the daemon closes the socket (or the
+linger time is over); then a channel that is down is torn down (its CHANNEL_HANGUP_COMPLETE
+reaches inbound listeners only now, outbound_07a), and one that is up goes on with the
+dialplan — unless ``resume``/``socket_resume=true`` put it in CS_RESET, where it stays with
+no final response until someone kills it (``reset``, outbound_07d vs 07d2).
 """
 from __future__ import annotations
 
@@ -61,6 +69,7 @@ class CallOptions:
     talk_time: float | None = 1.0                # sim seconds from the answer; None: until hung up
     socket_resume: bool = True
     connect_timeout: float = 5.0                 # real seconds
+    sync: bool = False                           # ``socket ADDR full`` rather than ``async full``
 
 
 @dataclass
@@ -104,7 +113,8 @@ class CallFlow:
         self._answered_us = self._progress_us = self._media_us = self._bridged_us = 0
         self.deferred: list = []            # B-leg events delivered after the A leg's teardown
         self.socket_app_uuid = new_uuid(rng)
-        self.socket_arg = f"{daemon_address[0]}:{daemon_address[1]} async full"
+        self.socket_arg = f"{daemon_address[0]}:{daemon_address[1]} {'full' if options.sync else 'async full'}"
+        call.socket_mode = "sync" if options.sync else "async"
         self.created_us = self.clock.epoch_us()
         self.channel = make_a_leg(sw.identity, info, uuid=self.uuid, session_id=sw.stats.next_session(),
                                   created_us=self.created_us, request_seq=self.bus.next_sequence(), rng=rng,
@@ -134,18 +144,25 @@ class CallFlow:
                             ("sip_full_from", ch.get("sip_full_from")), ("sip_full_to", full_to)):
             ch.set(name, value)
 
-    def wait(self, sim_seconds: float | None) -> bool:
-        """Sleep in sim time; True when a hangup interrupted the wait.
+    def wait(self, sim_seconds: float | None, wake: gevent.event.Event | None = None) -> bool:
+        """Sleep in sim time; True when a hangup (or ``wake``: a B leg killed) interrupted it.
 
         Before a long wait (a conversation, a call held by the bench) the channel drops its
         rendered text, which it rebuilds at the next event.
         """
-        if self._interrupt.is_set():
+        if self._interrupt.is_set() or (wake is not None and wake.is_set()):
             return True
         if sim_seconds is None or sim_seconds >= LONG_WAIT:
             self.channel.drop_caches()
         timeout = None if sim_seconds is None else self.clock.real(sim_seconds)
-        return self._interrupt.wait(timeout)
+        if wake is None:
+            return self._interrupt.wait(timeout)
+        return bool(gevent.wait([self._interrupt, wake], timeout=timeout, count=1))
+
+    @property
+    def interrupted(self) -> bool:
+        """Has the caller's channel been hung up (a wait's interruption)?"""
+        return self._interrupt.is_set()
 
     def mark_ring(self) -> None:
         """180 Ringing towards the caller: CHANNEL_PROGRESS, once."""
@@ -248,13 +265,14 @@ class CallFlow:
 
     # -- the daemon's side ---------------------------------------------------------------------
 
-    def channel_data_reply(self) -> bytes:
+    def channel_data_reply(self, socket_mode: str = "async") -> bytes:
         self.call.connected = True
-        return channel_data_reply(self.bus.heads, self.channel, self.bus.next_sequence(), self.clock.epoch_us())
+        return channel_data_reply(self.bus.heads, self.channel, self.bus.next_sequence(), self.clock.epoch_us(),
+                                  socket_mode)
 
     def ensure_parked(self) -> None:
         """The socket application parks the channel (CHANNEL_PARK) before its first message."""
-        if self._parked or not self.channel.up:
+        if self._parked or not self.channel.up or self.options.sync:
             return
         self._parked = True
         self.fire("CHANNEL_PARK")
@@ -273,6 +291,36 @@ class CallFlow:
     def on_socket_closed(self) -> None:
         self._queue.put(("closed",))
 
+    def run_message(self, command) -> None:
+        """Sync mode: a message runs in the channel's own thread, now (session.py)."""
+        call_command = command.header("call-command").lower()
+        if call_command == "execute":
+            if self.channel.up:
+                loops = command.header("loops")
+                apps.execute(self, AppRequest(command.header("execute-app-name"),
+                                              command.header("execute-app-arg") or command.body,
+                                              int(loops) if loops.isdigit() else 1, command.header("Event-UUID")))
+        elif call_command == "hangup":
+            self.switch_hangs_up(command.header("hangup-cause") or "NORMAL_CLEARING")
+
+    def _sync_socket(self) -> None:
+        """Sync mode: the socket application runs the session until the socket closes."""
+        self.session.run()
+        ch = self.channel
+        if not ch.up:
+            self._teardown()
+            return
+        if self.session.resume or ch.get("socket_resume") == "true":
+            log.info("call %s: socket_resume on a sync socket: the channel stays in CS_RESET", self.uuid)
+            self._fire_socket_complete()
+            ch.state = ch.running = "CS_RESET"
+            self.fire("CHANNEL_STATE")
+            self.call.reset = True
+            self._interrupt.wait()
+            self._teardown(socket_done=True)
+            return
+        self._fall_back()
+
     # -- life cycle ----------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -283,7 +331,10 @@ class CallFlow:
                 log.info("call %s: nothing listens on %s:%d, dialplan fallback", self.uuid, *self.address)
                 self._fall_back()
                 return
-            self.session = OutboundSession(self, sock, self.quirks)
+            self.session = OutboundSession(self, sock, self.quirks, sync=self.options.sync)
+            if self.options.sync:
+                self._sync_socket()
+                return
             self.session.backlog = self._backlog
             self.bus.attach(self.session)
             gevent.spawn(self.session.run)
@@ -307,7 +358,7 @@ class CallFlow:
         self.bus.fire(ch, "CHANNEL_CREATE")
         ch.state = ch.running = "CS_EXECUTE"
         ch.call_state = "RINGING"
-        hold = self.quirks.first_reply == BACKLOG
+        hold = self.quirks.first_reply == BACKLOG and not self.options.sync
         self._backlog_event("CHANNEL_STATE", (), hold)
         ch.set("current_application", "socket")
         ch.set("current_application_data", self.socket_arg)

@@ -461,12 +461,14 @@ def channel_event(heads: HeadRenderer, channel: Channel, name: str, sequence: in
                      chan_plain=chan_plain, chan_json=chan_json)
 
 
-def channel_data_reply(heads: HeadRenderer, channel: Channel, sequence: int, epoch_us: int) -> bytes:
+def channel_data_reply(heads: HeadRenderer, channel: Channel, sequence: int, epoch_us: int,
+                       socket_mode: str = "async") -> bytes:
     """The outbound ``connect`` reply: one header block, channel data first, no body.
 
     Every value is URL-encoded, including the reply's own ``Reply-Text: %2BOK%0A``.
+    ``Socket-Mode`` is ``async`` or, for ``socket ADDR full``, ``static`` (outbound_07a).
     """
     return (heads.plain("CHANNEL_DATA", None, sequence, epoch_us, ())
             + channel.profile.rendered("plain", "Channel") + channel.plain_block() + channel.plain_variables()
-            + "Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: async\nControl: full\n\n"
+            + f"Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: {socket_mode}\nControl: full\n\n"
             ).encode("utf-8")

@@ -44,6 +44,7 @@ class Subscription:
         self.names: set[str] = set()
         self.subclasses: set[str] = set()
         self.uuid: str | None = None
+        self.nixed: set[str] = set()          # ``nixevent`` after ``myevents``/``event ALL``
 
     @property
     def active(self) -> bool:
@@ -73,13 +74,24 @@ class Subscription:
     def clear(self) -> None:
         self.__init__()
 
+    def nix(self, tokens: list[str]) -> None:
+        for token in tokens:
+            self.names.discard(token.upper())
+            self.nixed.add(token.upper())
+
+    def add_filter(self, header: str, value: str) -> None:
+        """``filter Unique-ID <uuid>`` narrows the subscription to one channel (outbound_07f1);
+        the simulator honours that filter only, the one a call's listener uses."""
+        if header.lower() == "unique-id" and value:
+            self.uuid = value
+
     def wants(self, name: str, subclass: str | None, uuid: str | None) -> str | None:
         if self.format is None:
             return None
         if self.uuid is not None and uuid != self.uuid:
             return None
         if self.all:
-            return self.format
+            return None if name in self.nixed else self.format
         if name not in self.names:
             return None
         if name == "CUSTOM" and subclass and subclass not in self.subclasses:

@@ -68,12 +68,14 @@ def handle_common(sw: "FakeSwitch", listener, command: Command) -> bytes | None:
         sw.bus.detach(listener)
         return command_reply("+OK no longer listening for events")
     if verb == "nixevent":
-        for name in command.argument.split():
-            listener.subscription.names.discard(name.upper())
+        listener.subscription.nix(command.argument.split())
         sw.bus.attach(listener)
         return command_reply("+OK events nixed")
     if verb == "filter":
-        return command_reply(f"+OK filter added. [{command.argument}]")
+        header, _, value = command.argument.partition(" ")
+        listener.subscription.add_filter(header, value.strip())
+        sw.bus.attach(listener)
+        return command_reply(f"+OK filter added. [{header}]=[{value.strip()}]")
     if verb == "log":
         return command_reply(f"+OK log level {command.argument or 'debug'} [7]")
     if verb == "nolog":

@@ -50,6 +50,11 @@ class CallRecord:
     fell_back: bool = False
     parked: bool = False
     connected: bool = False                    # the daemon accepted the TCP connection
+    reset: bool = False                        # sync + socket_resume: left in CS_RESET (outbound_07d)
+    socket_mode: str = "async"                 # "sync" (socket ADDR full) or "async"
+    # What FreeSWITCH wrote on the call's outbound socket (its cost: issue 14's measure).
+    socket_bytes: int = 0
+    socket_events: int = 0
     ended_at: float | None = None
     # Real-clock marks (time.perf_counter(), not sim time) for the bench's setup latency:
     socket_connected_at: float | None = None   # the TCP connection to the daemon was established

@@ -14,11 +14,22 @@ are reproduced, one of them chosen per call (see :class:`Quirks`):
 * when a bridged call ends, the B leg's CHANNEL_HANGUP_COMPLETE (numbered first) reaches
   inbound listeners before the A leg's bridge completion (outbound_04b, 05) or after the A
   leg's CHANNEL_HANGUP_COMPLETE (inbound_04, 05).
+
+Synchronous mode (``socket ADDR full``, ``sync=True``; outbound_07a … 07f2): the session
+runs in the call's own greenlet (FreeSWITCH runs the listener in the channel's thread).
+A ``sendmsg execute`` runs the application right there, so nothing more is read from the
+daemon until it ends; then come its ``+OK``, every event the channel fired meanwhile, in
+Event-Sequence order with their original timestamps, and the linger notice if the
+channel went down.  No pre-connect backlog, no CHANNEL_PARK, and never CHANNEL_STATE,
+CHANNEL_HANGUP_COMPLETE or the socket application's CHANNEL_EXECUTE(_COMPLETE): the
+channel's thread is still inside the socket application when those fire.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+
+import gevent
 from time import perf_counter
 from typing import TYPE_CHECKING
 
@@ -56,26 +67,45 @@ class Quirks:
     late_b_hangup_complete: bool = True    # B leg's HANGUP_COMPLETE after the A leg's
 
 
+#: Events a synchronous socket never carries (the channel's thread is busy in the socket app).
+SYNC_NEVER = frozenset({"CHANNEL_STATE", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_PARK", "CHANNEL_UNPARK"})
+
+
 class OutboundSession:
     """One daemon connection controlling one channel."""
 
-    def __init__(self, flow: "CallFlow", sock, quirks: Quirks) -> None:
+    def __init__(self, flow: "CallFlow", sock, quirks: Quirks, sync: bool = False) -> None:
         self.flow = flow
         self.quirks = quirks
+        self.sync = sync
         self.outbox = Outbox(sock, f"outbound {flow.uuid}")
         self.reader = CommandReader(sock)
         self.subscription = Subscription()
-        self.subscription.my_events(HOLD, flow.uuid)
+        if not sync:
+            self.subscription.my_events(HOLD, flow.uuid)
         self.format: str | None = None        # set by myevents
         self._held: list = []
-        self._holding = True
+        self._holding = not sync
         self.linger: int | None = None        # None: no linger; -1: plain linger; N: seconds
         self.resume = False
         self.backlog: list = []               # pre-connect events, sent only in the BACKLOG order
+        self.filter_uuid: str | None = None   # ``filter Unique-ID <uuid>``
+        self.events = 0                       # events written (the call's cost for FreeSWITCH)
+        self._running_app = False             # sync: an application runs, the socket is silent
+        self._app_events: list = []           # sync: what the channel fired meanwhile
+        self._notice_due = False              # sync: the linger notice waits for the flush
 
     # -- events ------------------------------------------------------------------------
 
     def deliver_event(self, event, fmt: str) -> None:
+        if self.sync:
+            if event.name in SYNC_NEVER or self._socket_app_event(event):
+                return
+            if self._running_app:
+                self._app_events.append((event, fmt))
+                return
+            self._send_event(event, fmt)
+            return
         if self._holding:
             if self.format is None:
                 self._held.append(event)
@@ -83,8 +113,14 @@ class OutboundSession:
             self.release()
         self._send_event(event)
 
-    def _send_event(self, event) -> None:
-        self.outbox.send(serialize(event, self.format or "plain"))
+    def _socket_app_event(self, event) -> bool:
+        return event.name.startswith("CHANNEL_EXECUTE") and any(
+            name == "Application" and value == "socket" for name, value in event.tail)
+
+    def _send_event(self, event, fmt: str | None = None) -> None:
+        self.events += 1
+        fmt = fmt if fmt and fmt != HOLD else (self.format or "plain")
+        self.outbox.send(serialize(event, fmt))
 
     def release(self) -> None:
         """Deliver what was queued for the client before its first sendmsg (once)."""
@@ -111,10 +147,33 @@ class OutboundSession:
 
     def hangup_notice(self, position: str) -> None:
         """Write the linger notice if this is where this call puts it."""
+        if self.sync:
+            if position == NOTICE_AFTER_HANGUP:
+                self._sync_hangup()
+            return
         if self.linger is None or position != self.quirks.notice_after or self.outbox.closed:
             return
         self.release()
         self.outbox.send(linger_notice(self.flow.uuid, self.flow.channel_name, self.linger))
+
+    def _sync_hangup(self) -> None:
+        """Sync: the channel went down; the notice comes after the running application's flush."""
+        if self._running_app:
+            self._notice_due = True
+        else:
+            self._disconnect_notice()
+
+    def _disconnect_notice(self) -> None:
+        """Sync: linger notice and the goodbye N s later, or, without linger, goodbye and close."""
+        self._notice_due = False
+        if self.outbox.closed:
+            return
+        if self.linger is None:
+            self.goodbye()
+            return
+        self.outbox.send(linger_notice(self.flow.uuid, self.flow.channel_name, self.linger))
+        if self.linger > 0:
+            gevent.spawn_later(self.flow.clock.real(self.linger + self.quirks.linger_extra), self.goodbye)
 
     def goodbye(self) -> None:
         """The final notice; FreeSWITCH closes the socket right after it."""
@@ -133,6 +192,8 @@ class OutboundSession:
             self.flow.sw.sessions.discard(self)
             self.flow.sw.bus.detach(self)
             self.outbox.close()
+            self.flow.call.socket_bytes = self.outbox.bytes      # what FreeSWITCH wrote for this call
+            self.flow.call.socket_events = self.events
         self.flow.on_socket_closed()
 
     def _serve(self) -> None:
@@ -153,7 +214,7 @@ class OutboundSession:
     def _handle(self, command: Command) -> bool:
         verb = command.verb
         if verb == "connect":
-            self.outbox.send(self.flow.channel_data_reply())
+            self.outbox.send(self.flow.channel_data_reply("static" if self.sync else "async"))
             self.flow.call.connect_replied_at = perf_counter()
         elif verb == "myevents":
             self._my_events(command)
@@ -174,6 +235,8 @@ class OutboundSession:
             return False
         elif verb == "event":
             self._global_events(command)
+        elif verb == "filter":
+            self._filter(command)
         else:
             reply = handle_common(self.flow.sw, self, command)
             self.outbox.send(reply or command_reply("-ERR command not found"))
@@ -182,22 +245,38 @@ class OutboundSession:
     def _my_events(self, command: Command) -> None:
         words = command.argument.split()
         self.format = "json" if words and words[0].lower() == "json" else "plain"
-        if not self._holding:
+        if self.sync:
+            self.subscription.clear()
+            self.subscription.my_events(self.format, self.flow.uuid)
+            self.flow.sw.bus.attach(self)
+        elif not self._holding:
             self.subscription.clear()
             self.subscription.my_events(self.format, self.flow.uuid)
             self.flow.sw.bus.attach(self)
         self.outbox.send(command_reply("+OK Events Enabled"))
 
     def _global_events(self, command: Command) -> None:
-        """``event …`` without ``myevents`` subscribes to every channel's events."""
+        """``event …`` without ``myevents`` subscribes to every channel's events (narrowed by
+        a ``filter Unique-ID``, before or after it)."""
         if self.format is None:
             self.subscription = Subscription()
+            self.subscription.add_filter("Unique-ID", self.filter_uuid or "")
             self._holding = False
             self._held.clear()
         reply = handle_common(self.flow.sw, self, command)
         if self.format is None:
             self.format = self.subscription.format
         self.outbox.send(reply)
+
+    def _filter(self, command: Command) -> None:
+        header, _, value = command.argument.partition(" ")
+        value = value.strip()
+        if header.lower() == "unique-id":
+            self.filter_uuid = value
+        if self.format is not None or self.sync:     # a subscription of the client's own
+            self.subscription.add_filter(header, value)
+            self.flow.sw.bus.attach(self)
+        self.outbox.send(command_reply(f"+OK filter added. [{header}]=[{value}]"))
 
     def _linger(self, argument: str) -> None:
         if argument.strip().lstrip("-").isdigit() and int(argument) > 0:
@@ -212,9 +291,27 @@ class OutboundSession:
         call = self.flow.call
         if call.first_bridge_at is None and command.header("execute-app-name").lower() == "bridge":
             call.first_bridge_at = self.reader.received_at
+        if self.sync:
+            self._sendmsg_sync(command)
+            return
         if self.quirks.first_reply == PARK_FIRST:
             self.flow.ensure_parked()
         self.outbox.send(command_reply("+OK"))
         self.flow.ensure_parked()
         self.release()
         self.flow.on_sendmsg(command)
+
+    def _sendmsg_sync(self, command: Command) -> None:
+        """Sync mode: run the message here and now; reply, then the held events, then the notice."""
+        self._running_app = True
+        try:
+            self.flow.run_message(command)
+        finally:
+            self._running_app = False
+        self.outbox.send(command_reply("+OK"))
+        held, self._app_events = self._app_events, []
+        held.sort(key=lambda item: item[0].sequence)
+        for event, fmt in held:
+            self._send_event(event, fmt)
+        if self._notice_due:
+            self._disconnect_notice()

@@ -7,6 +7,9 @@
     assert call.wait(timeout=2)
     assert call.answered_by == "ivan.petrov"
 
+``socket_mode="sync"`` runs the dialplan's socket application as ``socket ADDR full`` (the
+project's default, see session.py), ``"async"`` as ``socket ADDR async full``.
+
 Everything runs in gevent greenlets of the calling process; time is the scaled sim clock.
 Randomness (which of FreeSWITCH's observed orderings a call shows, ring-timer phases) comes
 from ``seed``, so a test run is repeatable; channel UUIDs are random, as a store shared
@@ -15,6 +18,7 @@ between runs needs.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import uuid as uuidlib
 from collections import deque
@@ -66,7 +70,8 @@ class FakeSwitch:
                  host: str = "127.0.0.1", port: int = 0, seed: int = 0, epoch: float | None = None,
                  hostname: str = "fakeswitch", quirks: Quirks | None = None,
                  fallback_dial: str | None = None, keep_traffic: bool = True,
-                 strict_directory: bool = False, clock: SimClock | None = None) -> None:
+                 strict_directory: bool = False, clock: SimClock | None = None,
+                 socket_mode: str | None = None) -> None:
         self.domain = domain
         self.password = password
         self.clock = clock or SimClock(scale, epoch)
@@ -84,7 +89,13 @@ class FakeSwitch:
         #: Keep every call's raw bytes and parsed commands (``call.sent``/``commands``);
         #: the bench turns it off to keep memory flat over thousands of calls.
         self.keep_traffic = keep_traffic
+        #: How the dialplan's socket application runs: "async" (``socket ADDR async full``) or
+        #: "sync" (``socket ADDR full``); place_call can choose per call.  Unset, it is
+        #: $FAKESWITCH_SOCKET_MODE or "async": the bench's simulator processes take it from there.
+        self.socket_mode = socket_mode or os.environ.get("FAKESWITCH_SOCKET_MODE") or "async"
         self._flows: dict[str, CallFlow] = {}
+        #: Ringing or talking B legs by UUID, for ``uuid_kill`` (bridge.Bridge registers them).
+        self.b_legs: dict[str, object] = {}
         #: Open outbound sessions (a lingering one outlives its call).
         self.sessions: set = set()
         self._db: dict[str, ChannelRecord] = {}
@@ -225,15 +236,21 @@ class FakeSwitch:
 
     def place_call(self, daemon_address: tuple[str, int], destination: str, caller: str = "+74957654321",
                    caller_name: str = "", caller_hangs_up_after: float | None = None, talk_time: float | None = 1.0,
-                   channel_overrides: dict | None = None, *, socket_resume: bool = True,
-                   quirks: Quirks | None = None, connect_timeout: float = 5.0) -> SimCall:
+                   channel_overrides: dict | None = None, *, socket_resume: bool | None = None,
+                   quirks: Quirks | None = None, connect_timeout: float = 5.0,
+                   socket_mode: str | None = None) -> SimCall:
         """Send a call to ``destination`` through the daemon, as the dialplan's socket app does.
 
         ``caller`` is the SIP From user (an employee login makes it an internal call);
         ``caller_hangs_up_after`` counts sim seconds from now; ``talk_time`` sim seconds from
-        the answer (None: until ``call.hangup()``/``hangup_all()``).  ``socket_resume=False``
-        removes the dialplan's socket_resume=true, so a closed socket leaves the call parked.
+        the answer (None: until ``call.hangup()``/``hangup_all()``).  ``socket_resume``: whether
+        the dialplan sets socket_resume=true before ``socket``; by default what the project's
+        dialplan does for the mode (async: yes, so a closed socket is a fallback, not a parked
+        call; sync: no, since it would leave the caller in CS_RESET).
         """
+        mode = socket_mode or self.socket_mode
+        if socket_resume is None:
+            socket_resume = mode != "sync"
         index = len(self.calls)
         rng = random.Random(self._seed * 1_000_003 + index)
         quirks = quirks or self._quirks or Quirks(
@@ -244,7 +261,8 @@ class FakeSwitch:
         call = SimCall(uuid=str(uuidlib.uuid4()), destination=destination, caller=caller, caller_name=caller_name,
                        started_at=self.clock.now())
         options = CallOptions(caller_hangs_up_after=caller_hangs_up_after, talk_time=talk_time,
-                              socket_resume=socket_resume, connect_timeout=connect_timeout)
+                              socket_resume=socket_resume, connect_timeout=connect_timeout,
+                              sync=mode == "sync")
         flow = CallFlow(self, call, tuple(daemon_address), info, options, quirks, rng, channel_overrides)
         call._flow = flow
         self.calls.append(call)
@@ -311,9 +329,12 @@ class FakeSwitch:
         return True
 
     def kill_channel(self, uuid: str, cause: str) -> bool:
-        """uuid_kill: only callers' channels can be killed in the simulator."""
+        """uuid_kill: a caller's channel, or a B leg of a bridge (which ends that leg)."""
         flow = self._flows.get(uuid)
-        if flow is None or not flow.channel.up:
+        if flow is None:
+            bridge = self.b_legs.get(uuid)
+            return bridge is not None and bridge.kill_leg(uuid, cause)
+        if not flow.channel.up:
             return False
         flow.switch_hangs_up(cause)
         return True

@@ -114,11 +114,15 @@ class Outbox:
         self._writer: gevent.Greenlet | None = None
         self._closing = False
         self.closed = False
+        self.bytes = 0          # everything this connection was given to write
+        self.messages = 0
 
     def send(self, data: bytes) -> None:
         """Queue ``data``; what one greenlet sends in a row goes out in one write."""
         if self.closed or self._closing:
             return
+        self.bytes += len(data)
+        self.messages += 1
         self._queue.append(data)
         if len(self._queue) > self._limit:
             log.warning("%s: client is not reading (%d messages queued); disconnecting",

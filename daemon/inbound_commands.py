@@ -1,0 +1,105 @@
+"""`api` commands to FreeSWITCH over the inbound event socket, one short connection each time.
+
+The call path needs the inbound side only when a bound runs out on a call whose
+outbound socket cannot help: a bridge still ringing past its timeout (over a
+synchronous socket FreeSWITCH reads nothing while the bridge runs), or a daemon
+that stops while calls ring.  Then the daemon ends the legs it started
+(`uuid_kill <leg uuid>`, outbound_07e2: the bridge ends at once, NORMAL_CLEARING,
+and the caller stays up), and, if the bridge still does not end, the caller's
+channel.  This is rare, so each batch of commands opens its own connection:
+it does not depend on the presence link being up at that moment, and a slow
+command never holds up the presence events.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Iterable, Optional
+
+import gevent
+from gevent import socket
+
+from config.models import FreeswitchSettings
+from daemon.esl.event import Event
+from daemon.esl.frames import FrameParser, ProtocolError
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 3.0                 # real seconds for one batch: connect, auth, commands
+NO_SUCH_CHANNEL = "-ERR No such channel!"
+
+
+class InboundUnavailable(Exception):
+    """The inbound event socket could not run the commands."""
+
+
+class InboundCommands:
+    """Runs `api` commands on a fresh inbound connection; see the module docstring."""
+
+    def __init__(self, settings: Callable[[], FreeswitchSettings], *, timeout: float = TIMEOUT):
+        self._settings = settings
+        self._timeout = timeout
+
+    def api(self, commands: Iterable[str]) -> list[str]:
+        """The body of each `api` reply, in order; InboundUnavailable when the link fails."""
+        commands = list(commands)
+        if not commands:
+            return []
+        settings = self._settings()
+        try:
+            with gevent.Timeout(self._timeout, InboundUnavailable(f"no answer within {self._timeout:g} s")):
+                return _run(settings, commands)
+        except (OSError, ProtocolError) as exc:
+            raise InboundUnavailable(str(exc) or type(exc).__name__) from None
+
+    def kill(self, uuids: Iterable[str], cause: str = "NORMAL_CLEARING") -> int:
+        """`uuid_kill` each channel; how many existed (and were ended)."""
+        replies = self.api(f"uuid_kill {uuid} {cause}" for uuid in uuids)
+        return sum(1 for reply in replies if reply.startswith("+OK"))
+
+    def getvar(self, uuid: str, name: str) -> Optional[str]:
+        """A channel variable; None when the channel does not exist, "" when unset."""
+        (reply,) = self.api([f"uuid_getvar {uuid} {name}"])
+        if reply.startswith("-ERR"):
+            return None
+        return "" if reply.strip() == "_undef_" else reply.strip()
+
+
+def _run(settings: FreeswitchSettings, commands: list[str]) -> list[str]:
+    sock = socket.create_connection((settings.host, settings.port))
+    try:
+        conversation = _Conversation(sock)
+        conversation.expect("auth/request")
+        reply = conversation.command(f"auth {settings.password}", "command/reply").get("Reply-Text") or ""
+        if not reply.startswith("+OK"):
+            raise InboundUnavailable(f"FreeSWITCH refused the ESL password ({reply.strip()})")
+        bodies = [conversation.command(f"api {command}", "api/response").body for command in commands]
+        sock.sendall(b"exit\n\n")
+        return bodies
+    finally:
+        sock.close()
+
+
+class _Conversation:
+    """Command, then the next frame of the awaited type (nothing subscribes to events)."""
+
+    def __init__(self, sock: socket.socket):
+        self._sock = sock
+        self._parser = FrameParser()
+        self._frames: list = []
+
+    def command(self, text: str, reply_type: str) -> Event:
+        self._sock.sendall(text.encode("utf-8") + b"\n\n")
+        return self.expect(reply_type)
+
+    def expect(self, content_type: str) -> Event:
+        while True:
+            while not self._frames:
+                data = self._sock.recv(65536)
+                if not data:
+                    raise InboundUnavailable("FreeSWITCH closed the connection")
+                self._frames.extend(self._parser.feed(data))
+            frame = self._frames.pop(0)
+            if frame.content_type == content_type:
+                return Event.from_frame(frame)
+            if frame.content_type in ("text/disconnect-notice", "text/rude-rejection"):
+                raise InboundUnavailable(f"FreeSWITCH said {frame.content_type}")
