@@ -14,9 +14,11 @@ FreeSWITCH records; the daemon asks and checks (DESIGN.md, "FreeSWITCH mechanics
   while it rings, whichever forward is answered is recorded from its answer, and
   voicemail or a message (no bridge) never is; a voicemail step also stops it
   (`stop_record_session FILE`) so that no later bridge could start it.
-* RECORD_START (subscribed to for recorded calls only) says it started; at the end the
-  file is checked on disk, where FreeSWITCH (on the same box) wrote it: its length from
-  its size, `failed` when an answered call has no file, `empty` when it holds no audio.
+* RECORD_START (subscribed to for recorded calls only) says FreeSWITCH opened the file
+  (record_session opens it at once, audio comes from the bridge); without it the open
+  failed. At the end the file is checked on disk, where FreeSWITCH (on the same box)
+  wrote it: its length from its size, `failed` when an answered call has no file,
+  `empty` when it holds no audio; the file of a call nobody answered is removed.
   Over a synchronous socket FreeSWITCH closes the file only after our socket has gone
   (its hangup state follows the socket application), so `finish` waits, bounded, for
   the WAV header to agree with the file's size — libsndfile writes the sizes on close.

@@ -114,3 +114,12 @@ def test_a_recording_freeswitch_could_not_write_is_marked(recorded, failure, sta
     record = h.record_of(call)
     assert (record.answered_by, record.recording_state) == ("anna.smirnova", state)
     assert h.metric("callrouter_recording_failures_total", reason=reason) == 1
+
+
+def test_a_call_nobody_answered_leaves_no_recording(recorded):
+    h, _, directory = recorded
+    call = h.call("204", caller=EXTERNAL, caller_hangs_up_after=4)     # boris.ivanov rings; the caller gives up
+    record = h.record_of(call)
+    assert (record.outcome, record.recording_state, record.recording) == ("abandoned", "", None)
+    assert any(name == "record_session" for name, _ in call.apps)
+    assert not any(files for _, _, files in os.walk(directory))

@@ -2,25 +2,28 @@
 
 As FreeSWITCH does it (mod_dptools record_session, switch_ivr_async.c record_callback):
 
-* ``record_session PATH`` returns at once; the bug waits for what the channel variables
-  ask: ``RECORD_BRIDGE_REQ=true`` until the channel is bridged, else
-  ``media_bug_answer_req=true`` until it is answered, else it starts now.
-* When it starts the file is opened: a directory that is not there or not writable fails
-  the open (FreeSWITCH logs "Error opening" and removes the bug: no RECORD_START, no
-  file); otherwise RECORD_START fires with ``Record-File-Path``.
+* ``record_session PATH`` makes the file's directories and opens the file at once (a
+  header that says "no audio yet"); a failed open is logged ("Error opening") and the
+  application returns: no media bug, no RECORD_START. Otherwise the bug is added and its
+  INIT fires RECORD_START with ``Record-File-Path`` — before any audio.
+* Audio reaches the file only as the channel variables allow: with
+  ``RECORD_BRIDGE_REQ=true`` from the bridge (an answered callee), with
+  ``RECORD_ANSWER_REQ``/``media_bug_answer_req`` from the answer, else from now. While it
+  records, the header still says "no audio" (libsndfile writes the sizes on close).
 * When it stops (``stop_record_session PATH|all``, or the channel's hangup state), the
-  file is written — 16-bit PCM at 8 kHz, two channels with ``RECORD_STEREO=true`` — with
+  file is closed — 16-bit PCM at 8 kHz, two channels with ``RECORD_STEREO=true`` — with
   the audio of the time it ran, less up to a second that had not reached the file (a call
   killed ~3 s after the answer left 2.54 s: DESIGN.md), ``record_seconds``/``record_ms``/
-  ``record_samples`` are set, and RECORD_STOP fires.
-* A bug that never started writes nothing and fires nothing.
+  ``record_samples`` are set, and RECORD_STOP fires. A bug that never got audio leaves a
+  file without any.
 
 The hangup state comes after a synchronous socket application has returned, so over a
-``socket … full`` connection the daemon never sees RECORD_STOP (RECORD_START, fired while
-its bridge ran, reaches it with the bridge's completion).
+``socket … full`` connection the daemon never sees a RECORD_STOP of the hangup, and the
+file is closed only after the daemon has let go of the socket.
 
 ``FakeSwitch.recording_failure``: ``"unwritable"`` fails every open (a full disk),
-``"empty"`` writes files without audio.
+``"empty"`` closes files without audio. (switch_ivr_async.c, switch_ivr_record_session_event
+and record_callback.)
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-from .wav import RATE, write_stereo
+from .wav import RATE, append_packet, write_opened, write_stereo
 
 if TYPE_CHECKING:  # pragma: no cover
     from .call import CallFlow
@@ -42,59 +45,71 @@ class Recorder:
     def __init__(self, flow: "CallFlow", path: str) -> None:
         self.flow = flow
         self.path = path
-        self.started_at: float | None = None
+        self.audio_from: float | None = None     # sim time audio began to reach the file
         self.done = False
         ch = flow.channel
-        if _true(ch.get("RECORD_BRIDGE_REQ")):
-            self.waits_for = "bridge"
-        elif _true(ch.get("media_bug_answer_req")):
-            self.waits_for = "answer"
-        else:
-            self.waits_for = ""
+        self.bridge_req = _true(ch.get("RECORD_BRIDGE_REQ"))
+        self.answer_req = _true(ch.get("RECORD_ANSWER_REQ")) or _true(ch.get("media_bug_answer_req"))
         flow.call.recordings.append(path)
-        if not self.waits_for or (self.waits_for == "answer" and flow.call.answered):
-            self.start()
-
-    def on_answered(self) -> None:
-        if self.waits_for == "answer":
-            self.start()
-
-    def on_bridged(self) -> None:
-        if self.waits_for in ("bridge", "answer"):
-            self.start()
-
-    def start(self) -> None:
-        if self.started_at is not None or self.done:
-            return
-        flow = self.flow
-        directory = os.path.dirname(self.path) or "."
-        if flow.sw.recording_failure == "unwritable" or not os.access(directory, os.W_OK | os.X_OK):
-            log.error("call %s: Error opening %s", flow.uuid, self.path)
+        if not self._open():
             self.done = True
             return
-        self.started_at = flow.clock.now()
         flow.fire("RECORD_START", tail=(("Record-File-Path", self.path),))
+        if not self.bridge_req and (not self.answer_req or flow.call.answered):
+            self._audio()
+
+    def _open(self) -> bool:
+        """switch_ivr_record_session: make the directories, open the file, or log and give up."""
+        flow = self.flow
+        try:
+            if flow.sw.recording_failure == "unwritable":
+                raise OSError(28, "No space left on device")
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            write_opened(self.path)
+        except OSError:
+            log.error("call %s: Error opening %s", flow.uuid, self.path)
+            return False
+        return True
+
+    def on_answered(self) -> None:
+        if not self.bridge_req and self.answer_req:
+            self._audio()
+
+    def on_bridged(self) -> None:
+        self._audio()
+
+    def _audio(self) -> None:
+        if self.audio_from is not None or self.done:
+            return
+        self.audio_from = self.flow.clock.now()
+        try:
+            append_packet(self.path)
+        except OSError:
+            pass
 
     def stop(self) -> None:
         """Close the file (once): write it, set the record_* variables, fire RECORD_STOP."""
         if self.done:
             return
         self.done = True
-        if self.started_at is None:
-            return
         flow, ch = self.flow, self.flow.channel
-        ended = flow.hangup_at if flow.hangup_at is not None else flow.clock.now()    # no audio after the hangup
-        ran = max(0.0, ended - self.started_at)
-        seconds = 0.0 if flow.sw.recording_failure == "empty" else max(0.0, ran - flow.rng.uniform(0, MAX_TRAIL))
+        seconds = 0.0
+        if self.audio_from is not None and flow.sw.recording_failure != "empty":
+            ended = flow.hangup_at if flow.hangup_at is not None else flow.clock.now()   # no audio after the hangup
+            seconds = max(0.0, ended - self.audio_from - flow.rng.uniform(0, MAX_TRAIL))
         try:
-            frames = write_stereo(self.path, seconds)
+            if not os.path.exists(self.path):
+                frames = 0                      # unlinked while open: the close writes into nothing
+            else:
+                frames = write_stereo(self.path, seconds)
         except OSError as exc:
             log.error("call %s: writing %s failed: %s", flow.uuid, self.path, exc)
             frames = 0
         ch.set("record_samples", str(frames))
         ch.set("record_seconds", str(frames // RATE))
         ch.set("record_ms", str(frames * 1000 // RATE))
-        flow.call.recorded[self.path] = frames / RATE
+        if frames:
+            flow.call.recorded[self.path] = frames / RATE
         flow.fire("RECORD_STOP", tail=(("Record-File-Path", self.path),))
 
 

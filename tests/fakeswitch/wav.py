@@ -33,3 +33,19 @@ def write_stereo(path: str | Path, seconds: float, *, rate: int = RATE, left_hz:
         out.setframerate(rate)
         out.writeframes(bytes(data))
     return frames
+
+
+def write_opened(path: str | Path, *, rate: int = RATE) -> None:
+    """The file as libsndfile leaves it on open: a header whose sizes say "no audio yet"."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(CHANNELS)
+        out.setsampwidth(SAMPLE_BYTES)
+        out.setframerate(rate)
+        out.writeframes(b"")
+
+
+def append_packet(path: str | Path, ms: int = 20, *, rate: int = RATE) -> None:
+    """One packet of silence written after the header, which still says "no audio" until the file
+    is closed: how a file being recorded looks to anyone who reads it meanwhile."""
+    with open(path, "ab") as f:
+        f.write(b"\0" * (rate * ms // 1000 * CHANNELS * SAMPLE_BYTES))
