@@ -62,3 +62,21 @@ def recordings_dir(snapshot) -> str:
     if os.path.isabs(directory) or snapshot.source.startswith("<"):
         return os.path.abspath(directory)
     return os.path.abspath(os.path.join(os.path.dirname(snapshot.source), directory))
+
+
+def rule_for_target(snapshot, target: str) -> Optional[RecordingRule]:
+    """The rule of a call placed to `target` ("employee:LOGIN" / "department:NAME"); None when the
+    file no longer has that employee or department."""
+    kind, _, name = target.partition(":")
+    if kind == "employee" and name in snapshot.by_login:
+        return rule_for(snapshot, employee=snapshot.by_login[name])
+    if kind == "department" and name in snapshot.departments:
+        return rule_for(snapshot, department=snapshot.departments[name])
+    return None
+
+
+def shortest_retention(snapshot) -> int:
+    """The fewest retention_days any rule of the file gives."""
+    rules = [rule_for(snapshot)] + [rule_for(snapshot, department=d) for d in snapshot.departments.values()]
+    rules += [rule_for(snapshot, employee=e) for e in snapshot.by_login.values()]
+    return min(rule.retention_days for rule in rules)

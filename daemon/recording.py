@@ -36,7 +36,7 @@ from typing import Callable, Optional
 
 import gevent
 
-from config.recording import RecordingRule, recordings_dir, rule_for
+from config.recording import RecordingRule, recordings_dir, rule_for, rule_for_target
 from config.snapshot import Snapshot
 from daemon.metrics import Metrics
 from routing.types import Plan, Step
@@ -77,13 +77,8 @@ class CallRecording:
 
 
 def rule_of(snapshot: Snapshot, plan: Plan) -> RecordingRule:
-    """The rule of whom the call was placed to (its plan's target)."""
-    kind, _, name = plan.target.partition(":")
-    if kind == "employee" and name in snapshot.by_login:
-        return rule_for(snapshot, employee=snapshot.by_login[name])
-    if kind == "department" and name in snapshot.departments:
-        return rule_for(snapshot, department=snapshot.departments[name])
-    return rule_for(snapshot)
+    """The rule of whom the call was placed to (its plan's target); the company's for anything else."""
+    return rule_for_target(snapshot, plan.target) or rule_for(snapshot)
 
 
 def rings_anyone(plan: Plan) -> bool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from daemon.web.access import Scope
 from store.scope import scope_clause
@@ -118,23 +118,46 @@ class PruneResult:
     failed: int = 0             # files that could not be deleted (left `ok`, tried again next run)
 
 
-def prune(store, directory: str, now: dt.datetime, *, grace: dt.timedelta = ORPHAN_GRACE,
+Retention = Callable[[str], Optional[int]]        # a call's target -> retention_days now; None: unknown
+
+
+def prune(store, directory: str, now: dt.datetime, *, retention: Optional[Retention] = None,
+          shortest_days: Optional[int] = None, grace: dt.timedelta = ORPHAN_GRACE,
           remove: Callable[[Path], None] = os.remove) -> PruneResult:
-    """Delete every recording past its expiry, then the orphans; see the module's docstring."""
+    """Delete every recording past its retention, then the orphans; see the module's docstring.
+
+    A recording's retention is the one its call's target has in the config now
+    (`retention`, the file's rules: an admin who shortens it expects older recordings
+    to go at the next run, and one who lengthens it, the recordings still there to
+    stay); for a target the file no longer has, the expiry stored when it was recorded.
+    `shortest_days`, the fewest days any rule gives, bounds which rows need a look.
+    """
     result = PruneResult()
+    cutoff = now - dt.timedelta(days=shortest_days) if retention is not None and shortest_days is not None else None
+    maybe = calls.c.recording_expires <= now
+    if cutoff is not None:
+        maybe = or_(maybe, calls.c.started <= cutoff)
     last_id = 0
     while True:
         with store._read() as conn:
-            due = conn.execute(select(calls.c.id, calls.c.uuid, calls.c.recording).where(
-                calls.c.recording_state == OK, calls.c.recording_expires <= now, calls.c.id > last_id)
-                .order_by(calls.c.id).limit(BATCH)).all()
-        for row in due:
-            _prune_one(store, directory, row, result, remove)
-        if len(due) < BATCH:
+            rows = conn.execute(select(calls.c.id, calls.c.uuid, calls.c.recording, calls.c.started, calls.c.target,
+                                       calls.c.recording_expires).where(
+                calls.c.recording_state == OK, maybe, calls.c.id > last_id).order_by(calls.c.id).limit(BATCH)).all()
+        for row in rows:
+            if _due(row, now, retention):
+                _prune_one(store, directory, row, result, remove)
+        if len(rows) < BATCH:
             break
-        last_id = due[-1].id
+        last_id = rows[-1].id
     _prune_orphans(store, directory, now - grace, result, remove)
     return result
+
+
+def _due(row, now: dt.datetime, retention: Optional[Retention]) -> bool:
+    days = retention(row.target) if retention is not None else None
+    if days is not None:
+        return row.started + dt.timedelta(days=days) <= now
+    return row.recording_expires is not None and row.recording_expires <= now
 
 
 def _prune_one(store, directory, row, result: PruneResult, remove) -> None:

@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 import logging
 
-from config.recording import recordings_dir
+from config.recording import recordings_dir, rule_for_target, shortest_retention
 from daemon.cli.check import add_config_argument, load_or_exit
 from store import recordings
 
@@ -32,13 +32,20 @@ def register(subparsers) -> None:
     prune.set_defaults(func=run_prune)
 
 
+def _days(snapshot, target: str):
+    rule = rule_for_target(snapshot, target)
+    return rule.retention_days if rule is not None else None
+
+
 def run_prune(args: argparse.Namespace) -> int:
     from daemon.cli.db import open_store_or_exit
     snapshot = load_or_exit(args.config)
     store = open_store_or_exit(snapshot)
     directory = recordings_dir(snapshot)
     try:
-        result = recordings.prune(store, directory, dt.datetime.now(dt.timezone.utc))
+        result = recordings.prune(store, directory, dt.datetime.now(dt.timezone.utc),
+                                  retention=lambda target: _days(snapshot, target),
+                                  shortest_days=shortest_retention(snapshot))
     finally:
         store.close()
     print(f"{directory}: {result.deleted} recordings past their retention deleted"

@@ -137,8 +137,10 @@ def test_several_nodes_at_once_delete_each_file_once(store, tmp_path):
         t.join(60)
     assert errors == []
     assert sorted(removed) == sorted(r.uuid for r in due)                  # each once, only the due ones
-    assert sum(r.deleted for r in results) == len(due)
+    # each due record claimed once; its file deleted by the claimer, or (claimed by one node,
+    # seen by another's orphan sweep first) found gone by it
     assert sum(r.deleted + r.missing for r in results) == len(due)
+    assert sum(r.failed for r in results) == 0
     assert set(states(store).items()) == {(r.uuid, "pruned") for r in due} | {(r.uuid, "ok") for r in young}
 
 
@@ -160,3 +162,21 @@ def test_the_command_prunes_the_config_files_store(tmp_path):
     assert "1 recordings past their retention deleted (0 already gone)" in result.stdout
     assert states(store) == {"due": "pruned", "kept": "ok"}
     store.close()
+
+
+def test_the_retention_the_config_gives_now_applies(store, tmp_path):
+    """Shortened: older recordings go at the next run. Lengthened: those still there stay.
+    A target the file no longer has keeps the expiry stored when it was recorded."""
+    directory = tmp_path / "rec"
+    shortened = recorded_call("shortened", NOW - dt.timedelta(days=40), 90, directory)
+    shortened.target = "department:Продажи"
+    lengthened = recorded_call("lengthened", NOW - dt.timedelta(days=40), 30, directory)
+    lengthened.target = "employee:ivan"
+    gone = recorded_call("gone-target", NOW - dt.timedelta(days=40), 30, directory)
+    gone.target = "employee:left.the.company"
+    store.write_records([shortened, lengthened, gone])
+    now_days = {"department:Продажи": 30, "employee:ivan": 365}
+
+    prune(store, str(directory), NOW, retention=now_days.get, shortest_days=30)
+
+    assert states(store) == {"shortened": "pruned", "lengthened": "ok", "gone-target": "pruned"}
