@@ -109,6 +109,7 @@ class CallDetail:
     recording: Optional[str]
     node: str
     path: tuple[StepView, ...]
+    recording_state: str = ""       # issue 11: "" (not recorded), ok, failed, empty, pruned
 
 
 # --------------------------------------------------------------------------- the WHERE
@@ -256,7 +257,8 @@ def ended_because(action: str, disposition: str, answered_by: str) -> str:
 def call_detail(store, scope: Scope, uuid: str) -> Optional[CallDetail]:
     """The call and the path it took; None when it does not exist or is outside the scope."""
     stmt = select(*ROW_COLUMNS, calls.c.answered, calls.c.ended, calls.c.reason, calls.c.hangup_cause,
-                  calls.c.recording, calls.c.node).where(calls.c.uuid == uuid, scope_clause(scope))
+                  calls.c.recording, calls.c.node, calls.c.recording_state).where(calls.c.uuid == uuid,
+                                                                                  scope_clause(scope))
     with store.engine.connect() as conn:
         r = conn.execute(stmt).first()
         if r is None:
@@ -269,7 +271,8 @@ def call_detail(store, scope: Scope, uuid: str) -> Optional[CallDetail]:
                                     .order_by(call_legs.c.step_id, call_legs.c.seq)).mappings():
                 legs.setdefault(leg["step_id"], []).append(leg)
     path = tuple(_step(s, legs.get(s["id"], [])) for s in steps)
-    return CallDetail(_row(r), r.answered, r.ended, r.reason, r.hangup_cause, r.recording, r.node, path)
+    return CallDetail(_row(r), r.answered, r.ended, r.reason, r.hangup_cause, r.recording, r.node, path,
+                      r.recording_state)
 
 
 def _step(s, legs) -> StepView:

@@ -217,6 +217,8 @@ def call(uuid: str):
                     "answered_by": s.answered_by or None,
                     "legs": [{"device": leg.device, "login": leg.login, "delay": leg.delay, "timeout": leg.timeout,
                               "starts_at": iso(leg.starts_at)} for leg in s.legs]} for s in detail.path])
+    if g.viewer.scope.can_listen and detail.recording_state:
+        body["recording_state"] = detail.recording_state        # ok | failed | empty | pruned
     if g.viewer.scope.can_listen and detail.call.recorded:
         body["has_recording"] = True
         body["recording_url"] = f"/api/v1/calls/{detail.call.uuid}/recording"

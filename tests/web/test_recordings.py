@@ -172,3 +172,20 @@ def test_the_audit_log_is_the_admins_only(app, login):
     client = client_of(app, login)
     for path in ("/admin/recordings/log", "/admin/recordings/log.csv", "/api/v1/recording-accesses"):
         assert client.get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize("state, says", [("failed", "Записать разговор не удалось."),
+                                         ("empty", "Запись пуста: звук не записался."),
+                                         ("pruned", "Запись удалена по истечении срока хранения.")])
+def test_a_recording_that_is_not_there_says_why_and_offers_nothing(app, store, state, says):
+    from sqlalchemy import update
+    from store.tables import calls
+    uuid = sorted(u for u in RECORDED if may_play("ivan", u))[0]
+    with store.engine.begin() as conn:
+        conn.execute(update(calls).where(calls.c.uuid == uuid).values(recording_state=state))
+    client = client_of(app, "ivan")
+    page = client.get(f"/calls/{uuid}").get_data(as_text=True)
+    assert says in page and 'id="recording-player"' not in page
+    body = client.get(f"/api/v1/calls/{uuid}").get_json()
+    assert body["recording_state"] == state and "has_recording" not in body
+    assert client.get(f"/api/v1/calls/{uuid}/recording").status_code == 404
