@@ -8,7 +8,6 @@ import sys
 import threading
 import time
 
-import pytest
 from sqlalchemy import select
 
 from store.recordings import ORPHAN_GRACE, prune, relative_path
