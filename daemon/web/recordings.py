@@ -92,7 +92,7 @@ def _serve(uuid: str):
     if path is None or not path.is_file():
         return None
     download = request.args.get("download") in ("1", "true")
-    if download or _from_start(request.headers.get("Range")):
+    if request.method != "HEAD" and (download or _from_start(request.headers.get("Range"))):
         ctx().db(recordings.log_access, ctx().clock(), g.viewer.employee.login, uuid,
                  "download" if download else "listen", auth.client_address(g.snapshot))
     try:

@@ -151,6 +151,7 @@ def test_every_listen_and_download_is_in_the_audit_log(app):
     petr.get(f"/calls/{uuid}/recording", headers={"Range": "bytes=5000-"})        # a seek: the same listen
     petr.get(f"/calls/{uuid}/recording?download=1", environ_base={"REMOTE_ADDR": "10.0.0.7"})
     petr.get("/calls/no-such-call/recording")                                     # nothing was heard
+    petr.head(f"/calls/{uuid}/recording")                                         # nor by a HEAD
     log = boss.get("/api/v1/recording-accesses").get_json()["accesses"]
     assert [(a["login"], a["call_uuid"], a["action"], a["address"]) for a in log] == [
         ("ivan", uuid, "download", "10.0.0.7"), ("ivan", uuid, "listen", "10.0.0.7")]
