@@ -7,6 +7,7 @@ enough for a browser to decode and play, and for a test to tell the sides apart.
 """
 from __future__ import annotations
 
+import functools
 import math
 import struct
 import wave
@@ -21,18 +22,25 @@ def write_stereo(path: str | Path, seconds: float, *, rate: int = RATE, left_hz:
                  right_hz: float = 660.0) -> int:
     """Write `seconds` of audio; returns the number of frames."""
     frames = max(0, int(round(seconds * rate)))
-    amplitude = 3000
-    step_l, step_r = 2 * math.pi * left_hz / rate, 2 * math.pi * right_hz / rate
-    data = bytearray()
-    pack = struct.Struct("<hh").pack
-    for n in range(frames):
-        data += pack(int(amplitude * math.sin(step_l * n)), int(amplitude * math.sin(step_r * n)))
+    second = _one_second(rate, left_hz, right_hz)
+    whole, part = divmod(frames * CHANNELS * SAMPLE_BYTES, len(second))
+    data = second * whole + second[:part]
     with wave.open(str(path), "wb") as out:
         out.setnchannels(CHANNELS)
         out.setsampwidth(SAMPLE_BYTES)
         out.setframerate(rate)
         out.writeframes(bytes(data))
     return frames
+
+
+@functools.lru_cache(maxsize=8)
+def _one_second(rate: int, left_hz: float, right_hz: float) -> bytes:
+    """A second of the two tones (whole cycles of both at these pitches), made once."""
+    amplitude = 3000
+    step_l, step_r = 2 * math.pi * left_hz / rate, 2 * math.pi * right_hz / rate
+    pack = struct.Struct("<hh").pack
+    return b"".join(pack(int(amplitude * math.sin(step_l * n)), int(amplitude * math.sin(step_r * n)))
+                    for n in range(rate))
 
 
 def write_opened(path: str | Path, *, rate: int = RATE) -> None:
