@@ -10,6 +10,7 @@ it, so a mistyped box number would collect messages that nobody can ever listen 
 from __future__ import annotations
 
 import difflib
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -259,6 +260,38 @@ def sound_files_are_plain(s: Sections) -> Iterator[Finding]:
             yield Finding(("features", name), problem)
 
 
+# --------------------------------------------------------------------------- recording (issue 11)
+
+def _recording_rules(s: Sections):
+    """(location of `recording`, the rule) for the company, every department and employee that has one."""
+    if s.company is not None and s.company.recording is not None:
+        yield ("company", "recording"), s.company.recording
+    for i, d in s.departments:
+        if d.recording is not None:
+            yield ("departments", i, "recording"), d.recording
+    for i, e in s.employees:
+        if e.recording is not None:
+            yield ("employees", i, "recording"), e.recording
+
+
+def announce_files_exist(s: Sections) -> Iterator[Finding]:
+    """The announcement is played to every recorded call: a missing file would leave callers unwarned.
+
+    The daemon runs beside FreeSWITCH, which plays the file; a relative path would be
+    resolved against FreeSWITCH's sound directory, which `check` cannot see, so the
+    path must be absolute.
+    """
+    for loc, rule in _recording_rules(s):
+        if rule.announce is None:
+            continue
+        if problem := sound_file_problem(rule.announce):
+            yield Finding(loc + ("announce",), problem)
+        elif not os.path.isabs(rule.announce):
+            yield Finding(loc + ("announce",), f"announce must be an absolute path, not {rule.announce!r}")
+        elif not os.path.isfile(rule.announce):
+            yield Finding(loc + ("announce",), f"there is no file {rule.announce}")
+
+
 def _unknown(what: str, name: Optional[str], known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name or "", sorted(known), n=1, cutoff=0.7)
     return f"there is no {what} {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
@@ -279,6 +312,7 @@ RULES: tuple[Callable[[Sections], Iterable[Finding]], ...] = (
     caller_id_for_mobile_legs,
     gateway_is_a_name,
     sound_files_are_plain,
+    announce_files_exist,
 )
 
 

@@ -421,6 +421,7 @@ class Employee(Model):
     mobile: Optional[PhoneNumber] = None
     department: Optional[Annotated[str, Field(max_length=limits.NAME)]] = None
     reception: Reception = Reception()
+    recording: Optional["Recording"] = None                    # issue 11: overrides the department's
 
 
 # --------------------------------------------------------------------------- department
@@ -434,6 +435,7 @@ class Department(Model):
     skip_busy: bool = True
     members: tuple[Login, ...] = ()
     no_answer: SharedTarget = Target(voicemail=True)
+    recording: Optional["Recording"] = None                    # issue 11: overrides the company's
 
 
 # --------------------------------------------------------------------------- company
@@ -479,10 +481,43 @@ class Company(Model):
     numbers: dict[PhoneNumber, NumberTarget] = {}
     softphone_url: Optional[str] = None
     smtp: Optional[Smtp] = None
+    recording: Optional["Recording"] = None                    # issue 11: the company's rule
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+# --------------------------------------------------------------------------- call recording (issue 11)
+
+RecordCalls = Literal["none", "external", "all"]
+
+
+class Recording(Model):
+    """`recording:` of the company, a department or an employee: which calls are recorded.
+
+    Every key may be left out: an employee's rule takes what it does not say from their
+    department's, and that from the company's (`config.recording.recording_rule`).
+    `calls`: none | external (callers from outside the company) | all (internal too);
+    `announce`: an absolute path FreeSWITCH plays to the caller before anyone is rung
+    («Разговор может быть записан»), once per call; `retention_days`: how long a
+    recording is kept (`callrouter recordings prune` deletes it after that).
+    """
+    calls: Optional[RecordCalls] = None
+    announce: Optional[str] = Field(default=None, min_length=1)
+    retention_days: Optional[Annotated[int, Field(ge=1, le=3650)]] = None
+
+
+class RecordingsSettings(Model):
+    """`recordings:` where recordings are written and in which format.
+
+    Stereo WAV: the caller on the left, the employee on the right, so that a dispute can
+    be heard side by side.  `dir` is on the FreeSWITCH box (FreeSWITCH writes the files;
+    the daemon makes the day directories) and readable by `callrouter web`.
+    """
+    dir: str = Field(default="var/recordings", min_length=1)
+    format: Literal["wav"] = "wav"
+    stereo: bool = True
 
 
 # --------------------------------------------------------------------------- runtime sections
@@ -621,6 +656,7 @@ class ConfigFile(Model):
     store: StoreSettings = StoreSettings()
     features: FeatureCodes = FeatureCodes()
     web: WebSettings = WebSettings()
+    recordings: RecordingsSettings = RecordingsSettings()
 
 
 # --------------------------------------------------------------------------- names FreeSWITCH reads as written
@@ -649,3 +685,6 @@ def sound_file_problem(path: str) -> Optional[str]:
     return (f"{path!r} cannot be a sound file: FreeSWITCH would read part of it as a command; use a path of "
             "letters, digits and '_ . / + -' (or a tone_stream://)")
 
+
+for _model in (Employee, Department, Company, ConfigFile):       # they name Recording before it is defined
+    _model.model_rebuild()

@@ -55,6 +55,7 @@ from daemon.esl.session import CallSession, Execution
 from daemon.features import CONFIRM
 from daemon.inbound_commands import InboundCommands, InboundUnavailable
 from daemon.metrics import Metrics
+from daemon.recording import CallRecording
 from routing.types import Plan, Step
 from store.records import StepRecord
 
@@ -96,8 +97,10 @@ class PlanExecutor:
     def __init__(self, session: CallSession, state: CallState, *, metrics: Metrics,
                  now: Callable[[], dt.datetime], domain: str, resume: Resume,
                  bounds: CallBounds = CallBounds(), on_answered: Optional[AnsweredHook] = None,
-                 inbound: Optional[InboundCommands] = None):
+                 inbound: Optional[InboundCommands] = None, recording: Optional[CallRecording] = None):
         self.session = session
+        self.recording = recording      # daemon.recording: announced, then started with the first bridge
+        self._recording_sent = False
         self.sync = session.sync
         self.inbound = inbound          # ends the legs of a bridge that outlived its bound
         self.channel = session.channel
@@ -125,6 +128,11 @@ class PlanExecutor:
             self.metrics.forwards_total.labels(plan.reason).inc()
         if self.channel.gone.is_set():
             return cs.ABANDONED              # hung up while we were routing
+        announce = self.recording.announce_step(plan) if self.recording is not None else None
+        if announce is not None:             # once per call, before anyone is rung
+            outcome, _ = self._step(announce)
+            if outcome or self.channel.gone.is_set():
+                return outcome or cs.ABANDONED
         while True:
             steps = plan.steps
             for index, step in enumerate(steps):
@@ -164,6 +172,9 @@ class PlanExecutor:
         if not self._armed:
             apps.insert(0, ("multiset", CHANNEL_VARS))
             self._armed = True
+        if self.recording is not None and not self._recording_sent:
+            apps[-1:-1] = self.recording.start_apps()      # waits for the answer (RECORD_BRIDGE_REQ)
+            self._recording_sent = True
         self._legs = named.legs
         bridge = self._send(*apps)[-1]
         self._ringing = (self.state.current, bridge)
@@ -265,7 +276,10 @@ class PlanExecutor:
     def _voicemail(self, step: Step) -> str:
         if not step.mailbox:
             raise ValueError("a voicemail step needs a mailbox")
-        run = self._send(("answer", ""), ("voicemail", f"default {self.domain} {step.mailbox}"))[-1]
+        apps = [("answer", ""), ("voicemail", f"default {self.domain} {step.mailbox}")]
+        if self._recording_sent:             # a message left is not a conversation
+            apps.insert(0, self.recording.stop_app())
+        run = self._send(*apps)[-1]
         self._finish_app(run, self.bounds.voicemail)
         if not self.channel.gone.is_set():
             self._send(("hangup", NORMAL_CLEARING))

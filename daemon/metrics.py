@@ -53,3 +53,12 @@ class Metrics:
             ["result"], registry=r)
         for result in ("served", "unknown_user", "no_password", "unauthorized", "unavailable", "other"):
             self.directory_requests_total.labels(result)
+        # issue 11: calls that should have been recorded and were not (or not usably). Reasons:
+        # unwritable (the day directory could not be made: disk full, permissions), not_started
+        # (answered, but FreeSWITCH never reported RECORD_START), failed (RECORD_STOP without a
+        # readable file), empty (a file without audio).
+        self.recording_failures_total = Counter(
+            "callrouter_recording_failures_total", "Calls that were to be recorded and have no usable recording.",
+            ["reason"], registry=r)
+        self.recordings_total = Counter(
+            "callrouter_recordings_total", "Calls recorded with a usable file.", registry=r)

@@ -46,6 +46,7 @@ from gevent.server import StreamServer
 from config.models import DaemonSettings
 from config.snapshot import Snapshot
 from daemon import callstate as cs
+from daemon import recording
 from daemon.callstate import CallState
 from daemon.esl import commands
 from daemon.esl.errors import CommandTimeout, ProtocolError, SessionClosed
@@ -165,6 +166,7 @@ class CallHandler:
         self.executor: Optional[PlanExecutor] = None
         self.kind = "unknown"
         self.call: Optional[Call] = None
+        self.recording: Optional[recording.CallRecording] = None
 
     def run(self) -> None:
         stage = "connect"
@@ -177,11 +179,16 @@ class CallHandler:
             stage = "plan"
             snapshot = self.ctx.snapshot()          # one snapshot for the whole call, even across a reload
             plan = self._route(call, snapshot)
+            self.recording = recording.prepare(snapshot, plan, call.uuid, self.state.record.started,
+                                               self.ctx.metrics)
+            if self.recording is not None:      # its RECORD_START / RECORD_STOP too
+                pending += self.session.submit(commands.subscribe_more(recording.EVENTS))
             stage = "execute"
             self.executor = PlanExecutor(
                 self.session, self.state, metrics=self.ctx.metrics, now=self.ctx.now,
                 domain=snapshot.company.domain, resume=resumer(self.ctx, snapshot, call.uuid or "-"),
-                bounds=self.ctx.bounds, on_answered=self.ctx.on_answered, inbound=self.ctx.inbound)
+                bounds=self.ctx.bounds, on_answered=self.ctx.on_answered, inbound=self.ctx.inbound,
+                recording=self.recording)
             outcome = self.executor.run(plan, pending)
         except gevent.GreenletExit:
             log.warning("call handed back: the daemon is shutting down", extra={"uuid": self.session.uuid or "-"})
@@ -275,6 +282,12 @@ class CallHandler:
         if self.executor is not None:
             self.executor.note_late_disposition()
         record = self.state.finish(outcome, ctx.now(), session.channel.hangup_cause)
+        if self.recording is not None:
+            try:
+                recording.finish(self.recording, record, session.channel.record_started,
+                                 session.channel.record_stopped, ctx.metrics)
+            except Exception:
+                log.exception("checking the call's recording failed", extra={"uuid": record.uuid})
         log.info("call ended", extra={"uuid": record.uuid, "outcome": record.outcome,
                                       "answered_by": record.answered_by or "-", "cause": record.hangup_cause or "-"})
         try:

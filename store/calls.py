@@ -18,7 +18,8 @@ from store.records import CallRecord, LegRecord, StepRecord
 from store.tables import call_legs, call_parties, call_steps, calls, employees
 
 CALL_FIELDS = ("uuid", "started", "answered", "ended", "caller", "caller_name", "called", "direction", "target",
-               "reason", "outcome", "answered_by", "hangup_cause", "recording", "node")
+               "reason", "outcome", "answered_by", "hangup_cause", "recording", "node",
+               "recording_state", "recording_ms", "recording_expires")
 STEP_FIELDS = ("action", "target", "reason", "started", "ended", "disposition", "answered_by")
 LEG_FIELDS = ("device", "login", "dial", "delay", "timeout")
 IN_CHUNK = 500          # ids per IN (...) list when loading paths
@@ -138,7 +139,7 @@ def _history_select(q: HistoryQuery):
 
 
 def _record(row) -> CallRecord:
-    return CallRecord(**{name: row[name] for name in CALL_FIELDS})
+    return CallRecord(**{name: row[name] for name in CALL_FIELDS if name in row})   # a migration reads older rows
 
 
 def _load_paths(conn: Connection, records: dict[int, CallRecord]) -> None:

@@ -25,6 +25,7 @@ from store.scope import calls_of, calls_of_employee, scope_calls, scope_clause
 from store.tables import call_legs, call_parties, call_steps, calls
 
 DIRECTIONS = ("internal", "inbound", "outbound")
+RECORDING_OK = "ok"                         # calls.recording_state of a recording that can be played
 NOT_ANSWERED_FILTER = "not_answered"        # outcome filter: every call nobody took
 OUTCOME_FILTERS = RESULTS + (NOT_ANSWERED_FILTER,)
 DEFAULT_LIMIT = 50
@@ -66,9 +67,11 @@ class CallRow:
     outcome: str
     wait_seconds: int
     talk_seconds: int
+    # issue 11: a good recording is kept; shown (as `has_recording`) only to those who may listen
+    recorded: bool = field(default=False, repr=False)
 
     def as_dict(self, zone: Optional[ZoneInfo] = None) -> dict:
-        d = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        d = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "recorded"}
         d["started_at"] = (self.started_at.astimezone(zone) if zone else self.started_at).isoformat()
         return d
 
@@ -106,6 +109,7 @@ class CallDetail:
     recording: Optional[str]
     node: str
     path: tuple[StepView, ...]
+    recording_state: str = ""       # issue 11: "" (not recorded), ok, failed, empty, pruned
 
 
 # --------------------------------------------------------------------------- the WHERE
@@ -182,13 +186,15 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
 # --------------------------------------------------------------------------- queries
 
 ROW_COLUMNS = (calls.c.id, calls.c.uuid, calls.c.started, calls.c.direction, calls.c.caller, calls.c.caller_name,
-               calls.c.called, calls.c.target, calls.c.answered_by, calls.c.result, calls.c.wait, calls.c.talk)
+               calls.c.called, calls.c.target, calls.c.answered_by, calls.c.result, calls.c.wait, calls.c.talk,
+               calls.c.recording_state)
 
 
 def _row(r) -> CallRow:
     return CallRow(uuid=r.uuid, started_at=r.started, direction=r.direction, caller=r.caller,
                    caller_name=r.caller_name, called=r.called, target=r.target, answered_by=r.answered_by,
-                   outcome=r.result, wait_seconds=r.wait, talk_seconds=r.talk)
+                   outcome=r.result, wait_seconds=r.wait, talk_seconds=r.talk,
+                   recorded=r.recording_state == RECORDING_OK)
 
 
 def is_narrow(scope: Scope, f: CallFilter) -> bool:
@@ -276,7 +282,8 @@ def ended_because(action: str, disposition: str, answered_by: str) -> str:
 def call_detail(store, scope: Scope, uuid: str) -> Optional[CallDetail]:
     """The call and the path it took; None when it does not exist or is outside the scope."""
     stmt = select(*ROW_COLUMNS, calls.c.answered, calls.c.ended, calls.c.reason, calls.c.hangup_cause,
-                  calls.c.recording, calls.c.node).where(calls.c.uuid == uuid, scope_clause(scope))
+                  calls.c.recording, calls.c.node, calls.c.recording_state).where(calls.c.uuid == uuid,
+                                                                                  scope_clause(scope))
     with store.engine.connect() as conn:
         r = conn.execute(stmt).first()
         if r is None:
@@ -289,7 +296,8 @@ def call_detail(store, scope: Scope, uuid: str) -> Optional[CallDetail]:
                                     .order_by(call_legs.c.step_id, call_legs.c.seq)).mappings():
                 legs.setdefault(leg["step_id"], []).append(leg)
     path = tuple(_step(s, legs.get(s["id"], [])) for s in steps)
-    return CallDetail(_row(r), r.answered, r.ended, r.reason, r.hangup_cause, r.recording, r.node, path)
+    return CallDetail(_row(r), r.answered, r.ended, r.reason, r.hangup_cause, r.recording, r.node, path,
+                      r.recording_state)
 
 
 def _step(s, legs) -> StepView:

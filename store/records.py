@@ -48,9 +48,13 @@ class CallRecord:
     ended: Optional[dt.datetime] = None
     answered_by: str = ""                           # login
     hangup_cause: str = ""
-    recording: Optional[str] = None
+    recording: Optional[str] = None                 # relative to recordings.dir: yyyy/mm/dd/UUID.wav
     node: str = ""                                  # which daemon handled it
     steps: list[StepRecord] = field(default_factory=list)
+    # issue 11: "" (not recorded) | ok | failed | empty; its length; when prune may delete it
+    recording_state: str = ""
+    recording_ms: int = 0
+    recording_expires: Optional[dt.datetime] = None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -20,7 +20,7 @@ from store.records import CallRecord, LegRecord, StepRecord
 
 log = logging.getLogger(__name__)
 
-_TIMES = ("started", "answered", "ended")
+_TIMES = ("started", "answered", "ended", "recording_expires")
 
 
 def encode(record: CallRecord) -> str:

@@ -263,3 +263,28 @@ call_rollups = Table(
     Column("talk_sum", BigInteger, nullable=False),
     *(Column(f"w{i}", Integer, nullable=False) for i in range(WAIT_BUCKETS)),
 )
+
+
+# --------------------------------------------------------------------------- call recordings (revision 0006)
+# `calls.recording` (revision 0001) holds the file's path relative to `recordings.dir`
+# ({yyyy}/{mm}/{dd}/{uuid}.wav), never an absolute one: the web process resolves it
+# under its own configured directory. `recording_state`: "" (not recorded), ok,
+# failed (FreeSWITCH could not write it), empty (no audio), pruned (deleted after its
+# retention; the call record stays); `recording_expires` is when prune may delete it.
+
+calls.append_column(Column("recording_state", String(10), nullable=False, default="", server_default=""))
+calls.append_column(Column("recording_ms", Integer, nullable=False, default=0, server_default="0"))
+calls.append_column(Column("recording_expires", UTCDateTime))
+Index(None, calls.c.recording_expires)
+
+recording_access = Table(
+    "recording_access", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("login", String(LOGIN), nullable=False),                  # who listened or downloaded
+    Column("call_uuid", String(64), nullable=False),
+    Column("action", String(10), nullable=False),                    # listen | download
+    Column("address", String(64), nullable=False, default=""),
+    Index(None, "at"),
+    Index(None, "call_uuid"),
+)

@@ -19,6 +19,7 @@ COMMANDS = (
     "daemon.cli.db",         # db upgrade
     "daemon.cli.deploy",     # deploy freeswitch
     "daemon.cli.web",        # web («Личный кабинет»)
+    "daemon.cli.recordings", # recordings prune
 )
 
 

@@ -57,7 +57,8 @@ class ChannelState:
     """Signals of one controlled channel; fed by the reader, awaited by the call."""
 
     EVENT_NAMES = frozenset({"CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
-                             "CHANNEL_EXECUTE_COMPLETE"})   # all observe() reads
+                             "CHANNEL_EXECUTE_COMPLETE",
+                             "RECORD_START", "RECORD_STOP"})   # all observe() reads
 
     def __init__(self, sync: bool = False) -> None:
         self.sync = sync
@@ -67,6 +68,9 @@ class ChannelState:
         self.gone = Signal()               # the channel is down, or we can no longer hear about it
         self.finished = Signal()           # nothing more worth waiting for will arrive
         self.bridged = AsyncResult()       # set with a Bridge when a callee answers
+        # record_session (daemon.recording), subscribed to for recorded calls only
+        self.record_started = False
+        self.record_stopped = False
 
     def observe(self, event: Event) -> None:
         """Take in one event of the controlled channel (never blocks)."""
@@ -87,6 +91,10 @@ class ChannelState:
         elif name == "CHANNEL_HANGUP_COMPLETE":
             self._hung_up(event)
             self.finished.set()
+        elif name == "RECORD_START":
+            self.record_started = True
+        elif name == "RECORD_STOP":
+            self.record_stopped = True
 
     def notice(self, event: Event) -> None:
         """Take in a disconnect notice: either way the caller's channel is gone."""

@@ -31,6 +31,11 @@ def subscribe(uuid: str, sync: bool) -> tuple[str, str]:
     return f"filter Unique-ID {one_line(uuid)}", "event plain " + " ".join(names)
 
 
+def subscribe_more(names) -> str:
+    """`event plain <names>`: more event types for the call (the filter still narrows them)."""
+    return "event plain " + " ".join(names)
+
+
 def linger(seconds: int) -> str:
     """`linger N`: FreeSWITCH closes the socket N s after the hangup.
 

@@ -189,7 +189,16 @@ def calls():
     except FilterError as exc:
         return error(400, "bad_filter", str(exc))
     zone = _zone()
-    return jsonify(calls=[r.as_dict(zone) for r in rows], next=nxt)
+    listen = scope.can_listen
+    return jsonify(calls=[_listed(r, zone, listen) for r in rows], next=nxt)
+
+
+def _listed(row, zone, listen: bool) -> dict:
+    """A list row; `has_recording` only for those who may listen (issue 11)."""
+    d = row.as_dict(zone)
+    if listen:
+        d["has_recording"] = row.recorded
+    return d
 
 
 @blueprint.get("/calls/<uuid>")
@@ -208,8 +217,11 @@ def call(uuid: str):
                     "answered_by": s.answered_by or None,
                     "legs": [{"device": leg.device, "login": leg.login, "delay": leg.delay, "timeout": leg.timeout,
                               "starts_at": iso(leg.starts_at)} for leg in s.legs]} for s in detail.path])
-    if g.viewer.scope.can_listen and detail.recording:
+    if g.viewer.scope.can_listen and detail.recording_state:
+        body["recording_state"] = detail.recording_state        # ok | failed | empty | pruned
+    if g.viewer.scope.can_listen and detail.call.recorded:
         body["has_recording"] = True
+        body["recording_url"] = f"/api/v1/calls/{detail.call.uuid}/recording"
     return jsonify(body)
 
 

@@ -111,6 +111,8 @@ def create_app(ctx: WebContext) -> Flask:
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(pages.blueprint)
     pages.install_filters(app)
+    from daemon.web import recordings               # issue 11: recordings and their audit log
+    app.register_blueprint(recordings.blueprint)
 
     @app.before_request
     def _before():

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .bridge import Bridge
 from .legs import new_uuid
+from .recorder import record_session, stop_record_session
 
 if TYPE_CHECKING:  # pragma: no cover
     from .call import AppRequest, CallFlow
@@ -155,4 +156,6 @@ APPLICATIONS: dict[str, Callable[["CallFlow", str], None]] = {
     "voicemail": _voicemail,
     "hangup": _hangup,
     "bridge": _bridge,
+    "record_session": record_session,
+    "stop_record_session": stop_record_session,
 }

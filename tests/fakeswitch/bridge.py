@@ -278,6 +278,8 @@ class Bridge:
         b.channel.state = b.channel.running = "CS_EXCHANGE_MEDIA"
         ids = (("Bridge-A-Unique-ID", ch.uuid), ("Bridge-B-Unique-ID", b.channel.uuid))
         flow.fire("CHANNEL_BRIDGE", first=ids)
+        for recorder in flow.recorders:
+            recorder.on_bridged()
         for name, value in (("bridge_to", b.channel.uuid), ("last_bridge_to", b.channel.uuid),
                             ("bridge_channel", b.channel.name), ("bridge_uuid", b.channel.uuid),
                             ("last_sent_callee_id_name", "Outbound Call"),

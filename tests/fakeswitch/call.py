@@ -123,6 +123,7 @@ class CallFlow:
         self.channel_name = self.channel.name
         self._hangup_timer = None
         self._backlog: list = []            # pre-connect events, for the BACKLOG ordering
+        self.recorders: list = []           # record_session media bugs (recorder.py)
 
     # -- helpers used by the applications ----------------------------------------------------
 
@@ -200,6 +201,8 @@ class CallFlow:
         ch.set("endpoint_disposition", "ANSWER")
         self.call.answered = True
         self._ack_pending = True
+        for recorder in self.recorders:
+            recorder.on_answered()
 
     def mark_bridged(self) -> None:
         self._bridged_us = self.clock.epoch_us()
@@ -441,6 +444,8 @@ class CallFlow:
             self._fire_socket_complete()
         ch.state = "CS_HANGUP"
         self.fire("CHANNEL_STATE")
+        for recorder in self.recorders:         # the hangup state closes the media bugs
+            recorder.stop()
         if self.session is not None:
             self.session.hangup_notice(NOTICE_AFTER_STATE)
         ch.state = ch.running = "CS_REPORTING"

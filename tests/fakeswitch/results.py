@@ -52,6 +52,8 @@ class CallRecord:
     connected: bool = False                    # the daemon accepted the TCP connection
     reset: bool = False                        # sync + socket_resume: left in CS_RESET (outbound_07d)
     socket_mode: str = "async"                 # "sync" (socket ADDR full) or "async"
+    recordings: list[str] = field(default_factory=list)          # record_session paths asked for
+    recorded: dict[str, float] = field(default_factory=dict)     # path -> seconds of audio written
     # What FreeSWITCH wrote on the call's outbound socket (its cost: issue 14's measure).
     socket_bytes: int = 0
     socket_events: int = 0

@@ -101,6 +101,8 @@ class FakeSwitch:
         self._db: dict[str, ChannelRecord] = {}
         self._ended: deque[tuple[float, str]] = deque()
         self._registration_rng = random.Random(seed ^ 0x5EED)
+        #: record_session failures (recorder.py): None, "unwritable" (every open fails), "empty".
+        self.recording_failure: str | None = None
 
     # -- life cycle ----------------------------------------------------------------------
 

@@ -78,9 +78,12 @@ def _backfill(conn) -> None:
     from store import callbacks, calls as store_calls, history_facts, rollups
     from store.tables import call_parties, calls
 
+    # The columns this revision's database has: later revisions add more to `calls`.
+    present = {column["name"] for column in sa.inspect(conn).get_columns("calls")}
+    readable = [column for column in calls.c if column.name in present]
     last = 0
     while True:
-        rows = conn.execute(select(calls).where(calls.c.id > last).order_by(calls.c.id).limit(CHUNK)).mappings().all()
+        rows = conn.execute(select(*readable).where(calls.c.id > last).order_by(calls.c.id).limit(CHUNK)).mappings().all()
         if not rows:
             callbacks.mark_all(conn)
             return

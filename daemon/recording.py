@@ -1,0 +1,199 @@
+"""Recording a call: decided once routed, started by FreeSWITCH at the answer, checked at the end.
+
+FreeSWITCH records; the daemon asks and checks (DESIGN.md, "FreeSWITCH mechanics"):
+
+* `prepare` decides from the rule of whom the call was placed to (config.recording) and
+  makes the day's directory `{dir}/{yyyy}/{mm}/{dd}` (0750, setgid so that files take
+  the directory's group: the web process's). A directory that cannot be made (disk
+  full, permissions) is logged and counted (`callrouter_recording_failures_total`
+  {reason="unwritable"}) and the call goes on unrecorded.
+* Before anyone is rung the caller hears the announcement (once per call: forwards
+  are `resume`d plans of the same executor). Then, in the same write as the first
+  bridge: `RECORD_STEREO=true` (caller left, callee right) and `RECORD_BRIDGE_REQ=true`,
+  and `record_session FILE`: the media bug waits for a bridge, so nothing is recorded
+  while it rings, whichever forward is answered is recorded from its answer, and
+  voicemail or a message (no bridge) never is; a voicemail step also stops it
+  (`stop_record_session FILE`) so that no later bridge could start it.
+* RECORD_START (subscribed to for recorded calls only) says FreeSWITCH opened the file
+  (record_session opens it at once, audio comes from the bridge); without it the open
+  failed. At the end the file is checked on disk, where FreeSWITCH (on the same box)
+  wrote it: its length from its size, `failed` when an answered call has no file,
+  `empty` when it holds no audio; the file of a call nobody answered is removed.
+  Over a synchronous socket FreeSWITCH closes the file only after our socket has gone
+  (its hangup state follows the socket application), so `finish` waits, bounded, for
+  the WAV header to agree with the file's size — libsndfile writes the sizes on close.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import stat
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import gevent
+
+from config.recording import RecordingRule, recordings_dir, rule_for, rule_for_target
+from config.snapshot import Snapshot
+from daemon.metrics import Metrics
+from routing.types import Plan, Step
+from store.records import CallRecord
+from store.recordings import EMPTY, FAILED, OK, relative_path
+
+log = logging.getLogger(__name__)
+
+DIR_MODE = 0o750 | stat.S_ISGID     # the daemon's user writes, the web's group reads and enters
+FILE_MODE = 0o640
+WAV_HEADER = 44                     # RIFF/fmt/data of a PCM file as FreeSWITCH writes it
+BYTES_PER_SECOND = 8000 * 2 * 2     # 8 kHz, 16 bit, 2 channels
+SETTLE_TIMEOUT = 3.0                # seconds to wait for FreeSWITCH to close the file
+SETTLE_POLL = 0.02
+EVENTS = ("RECORD_START", "RECORD_STOP")
+
+
+@dataclass(frozen=True)
+class CallRecording:
+    """One call's recording as planned."""
+    path: Path                      # absolute, what FreeSWITCH writes
+    relative: str                   # what the call record keeps
+    expires: dt.datetime
+    announce: Optional[str]
+    stereo: bool = True
+
+    def start_apps(self) -> tuple[tuple[str, str], ...]:
+        stereo = "true" if self.stereo else "false"
+        return (("multiset", f"RECORD_STEREO={stereo} RECORD_BRIDGE_REQ=true"), ("record_session", str(self.path)))
+
+    def stop_app(self) -> tuple[str, str]:
+        return ("stop_record_session", str(self.path))
+
+    def announce_step(self, plan: Plan) -> Optional[Step]:
+        if not self.announce:
+            return None
+        return Step("announce", file=self.announce, reason="recording", target=plan.target)
+
+
+def rule_of(snapshot: Snapshot, plan: Plan) -> RecordingRule:
+    """The rule of whom the call was placed to (its plan's target); the company's for anything else."""
+    return rule_for_target(snapshot, plan.target) or rule_for(snapshot)
+
+
+def rings_anyone(plan: Plan) -> bool:
+    return plan.then is not None or any(step.action == "ring" for step in plan.steps)
+
+
+def prepare(snapshot: Snapshot, plan: Plan, uuid: str, started: dt.datetime,
+            metrics: Metrics) -> Optional[CallRecording]:
+    """The call's recording, or None when it is not recorded (or cannot be: logged and counted)."""
+    if plan.kind in ("unknown", "feature") or not uuid or not rings_anyone(plan):
+        return None
+    rule = rule_of(snapshot, plan)
+    if not rule.records(plan.internal):
+        return None
+    relative = relative_path(uuid, started)
+    path = Path(recordings_dir(snapshot)) / relative
+    try:
+        make_dirs(path.parent)
+    except OSError as exc:
+        metrics.recording_failures_total.labels("unwritable").inc()
+        log.error("cannot record the call: %s: %s", path.parent, exc.strerror or exc, extra={"uuid": uuid})
+        return None
+    return CallRecording(path, relative, started + dt.timedelta(days=rule.retention_days), rule.announce,
+                         snapshot.file.recordings.stereo)
+
+
+def make_dirs(directory: Path) -> None:
+    """`directory` and its missing parents, each DIR_MODE (the umask does not narrow it)."""
+    if directory.is_dir():
+        return
+    make_dirs(directory.parent)
+    try:
+        os.mkdir(directory, DIR_MODE)
+    except FileExistsError:
+        return                                  # another call made it meanwhile
+    os.chmod(directory, DIR_MODE)
+
+
+def finish(recording: CallRecording, record: CallRecord, started: bool, stopped: bool, metrics: Metrics,
+           sleep: Callable[[float], None] = gevent.sleep, settle: float = SETTLE_TIMEOUT) -> None:
+    """Fill the record's recording fields from the file FreeSWITCH left (see the module's docstring).
+
+    `started` / `stopped`: RECORD_START / RECORD_STOP came (the file is closed after the latter).
+    """
+    uuid = record.uuid
+    if record.answered is None or not record.answered_by:
+        _discard(recording.path, uuid)          # nobody talked: nothing was to be recorded
+        return
+    if stopped or not started:
+        size = _size(recording.path)            # closed, or never opened
+    else:
+        size = _settled_size(recording.path, settle, sleep)
+    if size is None:
+        reason = "failed" if started else "not_started"
+        metrics.recording_failures_total.labels(reason).inc()
+        log.error("the call was not recorded: FreeSWITCH left no file %s", recording.path,
+                  extra={"uuid": uuid, "reason": reason})
+        record.recording_state = FAILED
+        return
+    try:
+        os.chmod(recording.path, FILE_MODE)
+    except OSError as exc:
+        log.warning("cannot restrict %s to %o: %s", recording.path, FILE_MODE, exc, extra={"uuid": uuid})
+    record.recording = recording.relative
+    record.recording_ms = max(0, size - WAV_HEADER) * 1000 // BYTES_PER_SECOND
+    record.recording_expires = recording.expires
+    if record.recording_ms == 0:
+        metrics.recording_failures_total.labels("empty").inc()
+        log.warning("the call's recording is empty", extra={"uuid": uuid, "file": str(recording.path)})
+        record.recording_state = EMPTY
+        return
+    record.recording_state = OK
+    metrics.recordings_total.inc()
+
+
+def _size(path: Path) -> Optional[int]:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def _settled_size(path: Path, settle: float, sleep) -> Optional[int]:
+    """The file's size once its header agrees with it (FreeSWITCH closed it), or at the bound; None when absent."""
+    waited = 0.0
+    while True:
+        size = _closed_size(path)
+        if size is not None and size >= 0:
+            return size
+        if waited >= settle:
+            return _size(path)
+        sleep(SETTLE_POLL)
+        waited += SETTLE_POLL
+
+
+def _closed_size(path: Path) -> Optional[int]:
+    """The size of a closed WAV file; -1 while it is being written; None when it is not there."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(WAV_HEADER)
+            size = os.fstat(f.fileno()).st_size
+    except FileNotFoundError:
+        return None
+    if len(header) < WAV_HEADER or header[:4] != b"RIFF" or header[36:40] != b"data":
+        return -1
+    riff, = struct.unpack_from("<I", header, 4)
+    return size if riff + 8 == size else -1
+
+
+def _discard(path: Path, uuid: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        log.warning("cannot remove the unused recording %s: %s", path, exc, extra={"uuid": uuid})
+        return
+    log.info("removed the recording of a call nobody answered", extra={"uuid": uuid})
