@@ -24,7 +24,7 @@ from typing import Callable, Iterator, Optional
 
 from sqlalchemy import or_, select, update
 
-from daemon.web.access import Scope
+from config.access import Scope
 from store.scope import scope_clause
 from store.tables import calls, recording_access
 

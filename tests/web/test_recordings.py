@@ -17,7 +17,7 @@ import pytest
 
 from config.models import RecordingsSettings
 from config.snapshot import Snapshot
-from daemon.web.access import scope_for
+from config.access import scope_for
 from daemon.web.app import WebContext, create_app
 from store.recordings import relative_path
 from tests.fakeswitch.wav import write_stereo
