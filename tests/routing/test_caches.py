@@ -33,7 +33,7 @@ def fresh(snapshot: Snapshot) -> Snapshot:
     return new
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(companies(), st.data())
 def test_a_warm_index_plans_like_a_fresh_one(snapshot, data):
     for _ in range(25):
@@ -219,7 +219,7 @@ def test_a_reload_that_changes_the_company_calendar_rebuilds_everyone():
     assert call(new, "201", now=TUESDAY_10).reason == "working"
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(companies(), companies(), st.data())
 def test_an_index_built_from_the_last_one_plans_like_a_fresh_one(old, new, data):
     """Any edit, from another company altogether to one that keeps most of it."""
