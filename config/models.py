@@ -479,6 +479,11 @@ class Company(Model):
     numbers: dict[PhoneNumber, NumberTarget] = {}
     softphone_url: Optional[str] = None
     smtp: Optional[Smtp] = None
+    # Answer confirmation on mobile legs (`mobile_confirm`, routing.devices): the prompt
+    # the mobile hears (FreeSWITCH drops an answered leg whose prompt file is missing) and
+    # how long, from the answer, the callee has to press 1 (FreeSWITCH group_confirm_timeout).
+    mobile_confirm_file: Optional[str] = Field(default=None, min_length=1)
+    mobile_confirm_seconds: Annotated[int, Field(ge=5, le=60)] = 12
 
     @property
     def zone(self) -> ZoneInfo:
