@@ -53,3 +53,8 @@ class Metrics:
             ["result"], registry=r)
         for result in ("served", "unknown_user", "no_password", "unauthorized", "unavailable", "other"):
             self.directory_requests_total.labels(result)
+        # A confirming mobile dropped right after it answered (daemon.confirm_prompt).
+        self.confirm_prompt_failures_total = Counter(
+            "callrouter_confirm_prompt_failures_total",
+            "Mobile legs with answer confirmation that FreeSWITCH dropped on answering "
+            "(DESTINATION_OUT_OF_ORDER: the confirmation prompt file is missing).", registry=r)
