@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from tests.e2e.conftest import COMPANY
 from tests.e2e.harness import rung
 
 IVAN_MOBILE = "+79161234567"
 PROMPT = "ivr/ivr-accept_reject_voicemail.wav"
+pytestmark = pytest.mark.parametrize("socket_mode", ["sync", "async"], indirect=True)
+
 CONFIRMING = COMPANY.replace("      mobile_delay: 5\n", "      mobile_delay: 5\n      mobile_confirm: true\n", 1)
 
 
@@ -78,3 +82,16 @@ def test_the_company_names_its_own_prompt(make_harness):
     call = h.call("201")
     assert "group_confirm_file=sounds/press-one.wav" in call.bridges[0].dial_string
     assert call.answered_by == IVAN_MOBILE
+
+
+def test_a_missing_prompt_on_the_only_device_moves_on_and_says_why(make_harness):
+    company = CONFIRMING.replace("      devices: all\n      mobile_delay: 5\n", "      devices: mobile\n", 1)
+    h = make_harness(company)
+    h.sim.missing_sounds.add(PROMPT)
+    h.sim.mobile(IVAN_MOBILE, answer_after=2, press_after=1)
+    h.employee("anna.smirnova", answer_after=2)
+    call = h.call("201")
+    assert rung(call) == [[IVAN_MOBILE], ["anna.smirnova"]]
+    assert call.bridges[0].disposition == "DESTINATION_OUT_OF_ORDER" and call.bridges[0].ended_at - call.bridges[0].started_at < 3
+    assert call.answered_by == "anna.smirnova"
+    assert h.metric("callrouter_confirm_prompt_failures_total") == 1
