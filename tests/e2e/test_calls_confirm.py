@@ -92,6 +92,7 @@ def test_a_missing_prompt_on_the_only_device_moves_on_and_says_why(make_harness)
     h.employee("anna.smirnova", answer_after=2)
     call = h.call("201")
     assert rung(call) == [[IVAN_MOBILE], ["anna.smirnova"]]
-    assert call.bridges[0].disposition == "DESTINATION_OUT_OF_ORDER" and call.bridges[0].ended_at - call.bridges[0].started_at < 3
+    bridge = call.bridges[0]
+    assert bridge.disposition == "DESTINATION_OUT_OF_ORDER" and bridge.ended_at - bridge.started_at < 3
     assert call.answered_by == "anna.smirnova"
     assert h.metric("callrouter_confirm_prompt_failures_total") == 1
