@@ -258,6 +258,9 @@ def sound_files_are_plain(s: Sections) -> Iterator[Finding]:
         sound = getattr(s.features, name)
         if sound and (problem := sound_file_problem(sound)):
             yield Finding(("features", name), problem)
+    if s.company is not None and s.company.mobile_confirm_file and \
+            (problem := sound_file_problem(s.company.mobile_confirm_file)):
+        yield Finding(("company", "mobile_confirm_file"), problem)
 
 
 # --------------------------------------------------------------------------- recording (issue 11)

@@ -475,6 +475,11 @@ class Company(Model):
     caller_id: Optional[PhoneNumber] = None
     mobile_caller_id: Literal["caller", "company"] = "caller"   # what mobile legs show
     diversion: bool = False                                     # add a Diversion header on mobile legs
+    # Answer confirmation on mobile legs (`mobile_confirm`, routing.devices): the prompt
+    # the mobile hears (FreeSWITCH drops an answered leg whose prompt file is missing) and
+    # how long, from the answer, the callee has to press 1 (FreeSWITCH group_confirm_timeout).
+    mobile_confirm_file: Optional[str] = Field(default=None, min_length=1)
+    mobile_confirm_seconds: Annotated[int, Field(ge=5, le=60)] = 12
     max_forwards: Annotated[int, Field(ge=0, le=10)] = 3
     holidays: tuple[dt.date, ...] = ()
     workdays: tuple[dt.date, ...] = ()

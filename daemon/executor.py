@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Callable, Optional
@@ -51,6 +52,7 @@ from daemon import callstate as cs
 from daemon.callstate import CallState
 from daemon.esl.errors import CommandTimeout
 from daemon.bridge_legs import name_legs
+from daemon.confirm_prompt import prompt_failures
 from daemon.esl.session import CallSession, Execution
 from daemon.features import CONFIRM
 from daemon.inbound_commands import InboundCommands, InboundUnavailable
@@ -88,7 +90,17 @@ class CallBounds:
 
     def ring(self, step: Step) -> float:
         legs_end = max((leg.delay + leg.timeout for leg in step.legs), default=0)
-        return max(step.timeout, legs_end) + self.ring_margin
+        return max(step.timeout, legs_end, _originate_timeout(step.dial) - 1) + self.ring_margin
+
+
+def _originate_timeout(dial: str) -> int:
+    """The bridge's own call-wide limit: a step whose mobile confirms its answer lasts
+    up to `mobile_confirm_seconds` longer than its ring time (routing.devices)."""
+    match = _ORIGINATE_TIMEOUT.match(dial)
+    return int(match.group(1)) if match else 0
+
+
+_ORIGINATE_TIMEOUT = re.compile(r"\{originate_timeout=(\d+)")
 
 
 class PlanExecutor:
@@ -189,6 +201,7 @@ class PlanExecutor:
             return self._talk(step), ""
         if bridge.done.ready():
             result = self.disposition(bridge)
+            self._prompt_failures(step, bridge)
             self.state.step_ended(self.now(), result)
             if result == cs.SUCCESS:
                 return self._talk(step), ""
@@ -199,6 +212,19 @@ class PlanExecutor:
             return "", result
         self.state.step_ended(self.now())
         return cs.ABANDONED, ""
+
+    def _prompt_failures(self, step: Step, bridge: Execution) -> None:
+        """Report each confirming mobile FreeSWITCH dropped right after it answered, for
+        want of the prompt (daemon.confirm_prompt): otherwise every such call silently
+        goes on to the next step."""
+        if not bridge.done.successful() or not any(leg.confirm for leg in step.legs):
+            return
+        for login, file in prompt_failures(bridge.done.get(), step.legs, self._legs):
+            self.metrics.confirm_prompt_failures_total.inc()
+            log.error("mobile of %s answered but was dropped DESTINATION_OUT_OF_ORDER: FreeSWITCH could not "
+                      "play the answer-confirmation prompt %r (install FreeSWITCH's sounds or set "
+                      "company.mobile_confirm_file)", login, file,
+                      extra={"uuid": self.channel.uuid, "login": login, "file": file})
 
     def _outlived(self, bridge: Execution, bound: float) -> None:
         """The bridge gave no outcome within its bound: end it, then raise CommandTimeout

@@ -44,6 +44,11 @@ class Metrics:
             "callrouter_call_failures_total",
             "Calls handed back to the dialplan, by stage (connect, plan, execute, protocol, timeout).",
             ["stage"], registry=r)
+        # A confirming mobile dropped right after it answered (daemon.confirm_prompt).
+        self.confirm_prompt_failures_total = Counter(
+            "callrouter_confirm_prompt_failures_total",
+            "Mobile legs with answer confirmation that FreeSWITCH dropped on answering "
+            "(DESTINATION_OUT_OF_ORDER: the confirmation prompt file is missing).", registry=r)
         self.records = RecordMetrics(r)     # the record writer's (store/metrics.py)
         # The SIP directory (daemon/directory.py): probes and guessed accounts show as
         # unauthorized / unknown_user; unavailable is the store not answering.

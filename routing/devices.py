@@ -33,6 +33,26 @@ Devices = tuple[tuple[str, int], ...]        # (office|mobile, seconds after the
 CONFIRM_FILE = "ivr/ivr-accept_reject_voicemail.wav"
 
 
+def confirm_file(company) -> str:
+    """The prompt a confirming mobile hears: the company's own (`company.mobile_confirm_file`)
+    or the stock one, which is in FreeSWITCH's sound package (deploy/README.md)."""
+    return company.mobile_confirm_file or CONFIRM_FILE
+
+
+def confirm_seconds(company, legs) -> int:
+    """How long past its ring step a bridge may last for answer confirmation: the
+    company's `mobile_confirm_seconds` when a leg of `legs` confirms, else 0.
+
+    FreeSWITCH (switch_ivr_originate.c, 1.11) plays the prompt to a leg that answered
+    but leaves it in the originate until the key comes; the leg's `leg_timeout` and the
+    call-wide `originate_timeout` still run, so with `group_confirm_timeout` unset (0)
+    someone answering in the step's last seconds is cut off while hearing the prompt.
+    `group_confirm_timeout=N` on the leg resets its own limit to N s from the answer;
+    the call-wide `originate_timeout` is made N s longer so that it does not cut the
+    leg off first (unanswered legs still end on their own `leg_timeout`)."""
+    return company.mobile_confirm_seconds if any(leg.confirm for leg in legs) else 0
+
+
 def devices_to_ring(setting: str, mobile_delay: int, has_mobile: bool, registered: bool,
                     forwarded_to_mobile: bool) -> Devices:
     """The devices that ring for a person, each with when it joins their turn.

@@ -72,16 +72,17 @@ def leg(endpoint: str, timeout: int, delay: int = 0, extra: str = "") -> str:
     return f"[{head}]{endpoint}"
 
 
-def bridge(legs: Sequence[str], timeout: int, mobile: bool, call_vars: str = "") -> str:
+def bridge(legs: Sequence[str], timeout: int, mobile: bool, call_vars: str = "", confirm: int = 0) -> str:
     """The whole `bridge` argument for one ring step of `timeout` seconds.
 
-    `call_vars` (already escaped) are added call-wide when a mobile leg rings."""
-    return bridge_prefix(timeout, mobile, call_vars) + ",".join(legs)
+    `call_vars` (already escaped) are added call-wide when a mobile leg rings; `confirm`:
+    the seconds a leg confirming its answer may outlast the step (confirm_variables)."""
+    return bridge_prefix(timeout, mobile, call_vars, confirm) + ",".join(legs)
 
 
-def bridge_prefix(timeout: int, mobile: bool, call_vars: str = "") -> str:
+def bridge_prefix(timeout: int, mobile: bool, call_vars: str = "", confirm: int = 0) -> str:
     """The call-wide `{...}` block of a bridge (see the module docstring for the +1)."""
-    limit = timeout + 1
+    limit = timeout + 1 + confirm
     if not mobile:
         return f"{{originate_timeout={limit}}}"
     if call_vars:
@@ -103,10 +104,15 @@ def mobile_variables(caller_id: Optional[str], diversion: Optional[str]) -> str:
     return variables(pairs)
 
 
-def confirm_variables(file: str) -> str:
+def confirm_variables(file: str, seconds: int) -> str:
     """Answer confirmation on a mobile leg: the callee must press 1, so the mobile's
-    own voicemail (which answers without pressing anything) never takes the call."""
-    return variables((("group_confirm_key", 1), ("group_confirm_file", file)))
+    own voicemail (which answers without pressing anything) never takes the call.
+
+    `group_confirm_timeout`: from the answer the callee has `seconds` to press 1, even
+    when they answered in the step's last second (FreeSWITCH's default 0 leaves the
+    leg's `leg_timeout` running, which cuts them off mid-prompt); the bridge's
+    `originate_timeout` is lengthened to match (bridge_prefix's `confirm`)."""
+    return variables((("group_confirm_key", 1), ("group_confirm_file", file), ("group_confirm_timeout", seconds)))
 
 
 def join_variables(*parts: str) -> str:

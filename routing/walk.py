@@ -31,7 +31,7 @@ from config.snapshot import Snapshot
 from routing import dialstring, reception, targets
 from routing.absence import absence_now
 from routing.callerid import call_variables, mobile_leg_variables, own_number
-from routing.devices import CONFIRM_FILE, MOBILE, OFFICE, Devices, devices_to_ring, timings
+from routing.devices import MOBILE, OFFICE, Devices, confirm_file, confirm_seconds, devices_to_ring, timings
 from routing.numbers import company_number
 from routing.schedule import WorkCalendar, working_now
 from routing.skipping import skip_reason
@@ -245,7 +245,9 @@ class Walk:
             else:
                 confirm = e.reception.mobile_confirm
                 extra = dialstring.join_variables(self.mobile_variables(),
-                                                  dialstring.confirm_variables(CONFIRM_FILE) if confirm else "")
+                                                  dialstring.confirm_variables(
+                                                      confirm_file(self.company), self.company.mobile_confirm_seconds)
+                                                  if confirm else "")
                 dial = dialstring.leg(dialstring.mobile_endpoint(self.company.gateway, e.mobile), timeout, delay,
                                       extra)
                 out.append(Leg(MOBILE, e.login, delay, timeout, dial, confirm))
@@ -257,7 +259,8 @@ class Walk:
         timeout = max(leg.delay + leg.timeout for leg in legs)
         mobile = any(leg.device == MOBILE for leg in legs)
         call_vars = call_variables(self.own_number()) if mobile else ""
-        dial = dialstring.bridge([leg.dial for leg in legs], timeout, mobile, call_vars)
+        dial = dialstring.bridge([leg.dial for leg in legs], timeout, mobile, call_vars,
+                                 confirm_seconds(self.company, legs))
         self.steps.append(Step(action="ring", legs=tuple(legs), timeout=timeout, dial=dial, reason=reason,
                                target=target))
 

@@ -28,7 +28,7 @@ from config.models import Company, Department, Employee
 from config.snapshot import Snapshot
 from routing import dialstring
 from routing.callerid import mobile_leg_variables
-from routing.devices import CONFIRM_FILE
+from routing.devices import confirm_file
 from routing.fast.clock import Clock, WorkingHours
 from routing.fast.entries import Destination, Entity, Group, Person, absence_spans, route_of
 from routing.fast.legs import LegCache
@@ -43,7 +43,7 @@ from routing.strategies import windows
 class RoutingIndex:
     """A snapshot's entries, and what calls keep (not frozen: the caches change)."""
     __slots__ = ("people", "by_extension", "groups", "dids", "direct", "employee_ids", "forms", "company_zone",
-                 "gateway", "max_forwards", "caller_id", "mobile_caller_id", "diversion", "basis",
+                 "gateway", "max_forwards", "caller_id", "mobile_caller_id", "diversion", "basis", "confirm_seconds",
                  "offsets", "clocks", "working", "legs", "memo", "__weakref__")
 
     def __init__(self, *, people: Mapping[str, Person], by_extension: Mapping[str, Entity],
@@ -65,6 +65,7 @@ class RoutingIndex:
         self.caller_id = company.caller_id   # the company's number for mobile legs
         self.mobile_caller_id = company.mobile_caller_id      # caller | company
         self.diversion = company.diversion
+        self.confirm_seconds = company.mobile_confirm_seconds   # a confirming leg's time past its step
         self.basis = _basis(company)         # the company settings people's entries depend on
         # What calls keep (bounded each), carried over to the index of a reload:
         self.offsets = offsets               # UTC offsets per hour, shared with the clocks
@@ -158,7 +159,8 @@ def members_needed(strategy: str, members: int, slot: int, total: int) -> int:
 
 def _basis(company: Company) -> tuple:
     """What a Person takes from the company section: its domain, gateway, time zone and calendar."""
-    return (company.domain, company.gateway, company.timezone, company.holidays, company.workdays)
+    return (company.domain, company.gateway, company.timezone, company.holidays, company.workdays,
+            company.mobile_confirm_file, company.mobile_confirm_seconds)
 
 
 def _shows(index: RoutingIndex) -> tuple:
@@ -188,7 +190,8 @@ def _person(e: Employee, snapshot: Snapshot, clocks: dict[object, Clock], offset
         clock=clock, absences=absence_spans(r.absences),
         rule=rule, setup=setup_of(rule, mobile is not None), mobile_variants=mobile_variants(rule, mobile is not None),
         office=dialstring.office_endpoint(e.login, company.domain), mobile=mobile,
-        confirm=dialstring.confirm_variables(CONFIRM_FILE) if r.mobile_confirm else "",
+        confirm=dialstring.confirm_variables(confirm_file(company), company.mobile_confirm_seconds)
+        if r.mobile_confirm else "",
         no_answer=route_of(r.no_answer), no_answer_after=r.no_answer.after, off_hours=route_of(r.off_hours),
         source=e)
 

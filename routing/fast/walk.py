@@ -248,7 +248,8 @@ class Walk:
             dial = legs.whole
         else:
             call_vars = self._call_variables() if legs.mobile else ""
-            dial = dialstring.bridge_prefix(legs.end, legs.mobile, call_vars) + legs.dial
+            confirm = self.index.confirm_seconds if any(leg.confirm for leg in legs.legs) else 0
+            dial = dialstring.bridge_prefix(legs.end, legs.mobile, call_vars, confirm) + legs.dial
         return Step(action="ring", legs=legs.legs, timeout=legs.end, dial=dial, reason=reason, target=target)
 
     def _call_variables(self) -> str:

@@ -40,6 +40,9 @@ CASES = [
     Case("a feature code's confirmation sound with a variable",
          company_file(employees="features:\n  confirm_on: '$${sounds_dir}/on.wav'  # <-\n"),
          (("", "features.confirm_on", "cannot be a sound file"),)),
+    Case("an answer-confirmation prompt that is two files",
+         company_file(company="  mobile_confirm_file: 'press1.wav,${system(id)}'  # <-\n"),
+         (("", "company.mobile_confirm_file", "cannot be a sound file"),)),
 ]
 
 

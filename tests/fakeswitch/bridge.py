@@ -120,7 +120,8 @@ class Bridge:
         while True:
             cancel = flow.scheduled_cancel()
             cancel_rel = None if cancel is None else max(cancel - start, 0.0)
-            result = originate(ds, behaviours, phase=phase, cancel_at=cancel_rel, default_timeout=timeout)
+            result = originate(ds, behaviours, phase=phase, cancel_at=cancel_rel, default_timeout=timeout,
+                               missing_files=frozenset(flow.sw.missing_sounds))
             if self._replay(result, start, cancel_rel):
                 if self._killed_all:
                     return OriginateResult("NORMAL_CLEARING", flow.clock.now() - start, result.legs)
@@ -182,6 +183,8 @@ class Bridge:
             self._start_leg(index, outcome)
         elif kind == "ring":
             self._ring_leg(index, outcome)
+        elif kind == "pickup":
+            self._pickup_leg(index, outcome)
         elif kind == "answer":
             self._answer_leg(index, outcome)
         elif kind == "end":
@@ -247,6 +250,27 @@ class Bridge:
                 self.ch.set("sip_to_tag", f"{self.flow.rng.getrandbits(48):x}")
             self.flow.mark_ring()
 
+    def _pickup_leg(self, index: int, outcome: LegOutcome) -> None:
+        """A leg with answer confirmation answers: its callee hears the prompt, the caller
+        still hears ringback (the B leg's CHANNEL_ANSWER only)."""
+        legs = self.state.legs.get(index, [])
+        if not legs:
+            return
+        b, losers = legs[0], legs[1:]
+        for loser in losers:
+            self._b_hangup(loser, "LOSE_RACE")
+        self._b_answered(b)
+
+    def _b_answered(self, b: _BLeg) -> None:
+        flow = self.flow
+        if self.detailed:
+            b_leg_answered(b.channel, b.values, b.target.kind)
+        b.answered_us = flow.clock.epoch_us()
+        b.channel.profile.stamp("Channel-Answered-Time", b.answered_us)
+        b.channel.answer_state = "answered"
+        flow.bus.fire(b.channel, "CHANNEL_ANSWER")
+        b.channel.call_state = "ACTIVE"
+
     def _answer_leg(self, index: int, outcome: LegOutcome) -> None:
         flow, ch = self.flow, self.ch
         legs = self.state.legs.get(index, [])
@@ -255,13 +279,8 @@ class Bridge:
         b, losers = legs[0], legs[1:]
         for loser in losers:
             self._b_hangup(loser, "LOSE_RACE")
-        if self.detailed:
-            b_leg_answered(b.channel, b.values, b.target.kind)
-        b.answered_us = flow.clock.epoch_us()
-        b.channel.profile.stamp("Channel-Answered-Time", b.answered_us)
-        b.channel.answer_state = "answered"
-        flow.bus.fire(b.channel, "CHANNEL_ANSWER")
-        b.channel.call_state = "ACTIVE"
+        if not b.answered_us:                   # a confirming leg answered at its pickup
+            self._b_answered(b)
         ch.profile.set_callee("Outbound Call", b.target.callee_number)
         if not ch.media:
             ch.set("switch_m_sdp", CALLEE_SDP)
@@ -400,6 +419,8 @@ def _actions(result: OriginateResult) -> list[tuple[float, int, str, int]]:
         actions.append((lo.start, 0, "start", i))
         if lo.ring is not None:
             actions.append((lo.ring, 1, "ring", i))
+        if lo.picked_up is not None:
+            actions.append((lo.picked_up, 1, "pickup", i))
         if lo.end is not None:
             actions.append((lo.end, 3 if lo.outcome == SUCCESS else 2, "answer" if lo.outcome == SUCCESS else "end", i))
     actions.append((result.end, 4, "finish", -1))

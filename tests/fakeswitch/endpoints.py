@@ -38,6 +38,8 @@ class Mobile:
     answer_after: float | None = None
     busy: bool = False
     reachable: bool = True
+    press_after: float | None = None     # answer confirmation: presses `key` this long after answering
+    key: str = "1"
 
 
 @dataclass
@@ -101,4 +103,5 @@ class Directory:
             return Behaviour(device=kind, reject="NORMAL_TEMPORARY_FAILURE", reject_after=0.0, ring_after=None)
         if device.busy:
             return Behaviour(device=kind, reject="USER_BUSY", reject_after=busy_after, ring_after=None)
-        return Behaviour(device=kind, answer_after=device.answer_after, ring_after=RING_AFTER)
+        return Behaviour(device=kind, answer_after=device.answer_after, ring_after=RING_AFTER,
+                         press_after=device.press_after, key=device.key)

@@ -24,6 +24,15 @@ Rules reproduced from FreeSWITCH 1.11 (switch_ivr_originate.c, check_per_channel
 * An answer wins; the other legs are hung up with LOSE_RACE.
 * Leg timeouts read ALLOTTED_TIMEOUT, except for a lone ``user/`` leg: the user endpoint
   runs its own originate with that timeout and ends NO_ANSWER first (measured on 1.11).
+* Answer confirmation (``group_confirm_key``, on the leg or call-wide): a leg that answers
+  is not a winner yet; it hears ``group_confirm_file`` (prompt, then 5 s for the key, over
+  and over) while the other legs ring on, and wins when its callee presses the key.  Its
+  ``leg_timeout`` and the call-wide ``originate_timeout`` keep running (originate.c
+  check_channel_status, check_per_channel_timeouts), unless ``group_confirm_timeout=N``
+  (the leg's, else the call-wide one) resets its own limit to ``elapsed + N`` whole
+  seconds at the answer; ``0`` given explicitly removes its limit.  A prompt file the
+  switch lacks: ``Error Playing File!`` and the leg is hung up DESTINATION_OUT_OF_ORDER
+  at once (measured on 1.11: about 20 ms after the answer).
 """
 from __future__ import annotations
 
@@ -70,6 +79,13 @@ class Behaviour:
     reject: str | None = None
     reject_after: float = 0.0
     ring_after: float | None = 0.02
+    press_after: float | None = None    # answer confirmation: key pressed this long after the answer
+    key: str = "1"                      # the key pressed
+
+
+#: From the answer of a confirming leg whose prompt is missing to its hangup (1.11: ~20 ms).
+PROMPT_MISSING_AFTER = 0.02
+PROMPT_MISSING = "DESTINATION_OUT_OF_ORDER"
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,7 @@ class LegOutcome:
     ring: float | None = None
     end: float | None = None
     outcome: str | None = None   # None: its group was never tried
+    picked_up: float | None = None   # answered into answer confirmation (before winning, if it did)
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,9 @@ class _Peer:
     ring: float | None = None
     end: float | None = None
     outcome: str | None = None
+    picked_up: float | None = None   # answered, confirming
+    win_at: float | None = None      # confirming: when the right key comes
+    fail_at: float | None = None     # confirming: when the missing prompt drops it
 
     @property
     def alive(self) -> bool:
@@ -124,6 +144,9 @@ class _Peer:
             return self.delay + u
         times = [self.limit + u] if self.limit else []
         b = self.behaviour
+        if self.picked_up is not None:
+            times += [t for t in (self.win_at, self.fail_at) if t is not None]
+            return min(times) if times else math.inf
         if b.answer_after is not None:
             times.append(self.start + b.answer_after)
         if b.reject is not None:
@@ -137,7 +160,8 @@ def _tick_offset(phase: float, at: float) -> float:
 
 
 def _run_group(ds: DialString, legs: list[Leg], behaviours: list[Behaviour], u: float,
-               cancel_at: float | None, timeout: int) -> tuple[str, float, list[_Peer | None], bool, int | None]:
+               cancel_at: float | None, timeout: int,
+               missing: frozenset[str] = frozenset()) -> tuple[str, float, list[_Peer | None], bool, int | None]:
     """Simulate one ``,`` group; returns (cause, end, peers, timed_out, winner index)."""
     peers: list[_Peer | None] = []
     reason = None
@@ -181,6 +205,19 @@ def _run_group(ds: DialString, legs: list[Leg], behaviours: list[Behaviour], u: 
             peer.start = now
             continue
         b = peer.behaviour
+        if peer.picked_up is not None:
+            if peer.fail_at is not None and now >= peer.fail_at:
+                peer.outcome, peer.end = PROMPT_MISSING, now
+                continue
+            if peer.win_at is not None and now >= peer.win_at:
+                peer.outcome, peer.end = SUCCESS, now
+                _end_all([p for p in alive if p is not peer], LOSE_RACE, now)
+                return SUCCESS, now, peers, False, peer.index
+            peer.outcome, peer.end = ALLOTTED_TIMEOUT, now
+            continue
+        if b.answer_after is not None and now >= peer.start + b.answer_after and \
+                _confirm(ds, legs[peer.index], peer, now, u, missing):
+            continue
         if b.answer_after is not None and now >= peer.start + b.answer_after:
             peer.outcome, peer.end = SUCCESS, now
             _end_all([p for p in alive if p is not peer], LOSE_RACE, now)
@@ -189,6 +226,34 @@ def _run_group(ds: DialString, legs: list[Leg], behaviours: list[Behaviour], u: 
             peer.outcome, peer.end = b.reject, now
             continue
         peer.outcome, peer.end = (NO_ANSWER if lone_user else ALLOTTED_TIMEOUT), now
+
+
+def _confirm(ds: DialString, leg: Leg, peer: _Peer, now: float, u: float, missing: frozenset[str]) -> bool:
+    """A leg answering with group_confirm_key set starts confirming (True) instead of winning."""
+    key = ds.var(leg, "group_confirm_key")
+    if not key:
+        return False
+    peer.picked_up = now
+    extend, cancel = 0, False
+    own = leg.variables.get("group_confirm_timeout")
+    wide = ds.variables.get("group_confirm_timeout")
+    for value in (own, wide):
+        if value is not None and value.strip().isdigit():
+            extend = int(value)
+            cancel = extend == 0
+            break
+    if extend > 0:
+        elapsed = math.floor(now + 1 - u + 1e-9)     # whole seconds, as FreeSWITCH counts them
+        peer.limit = elapsed + extend
+    elif cancel:
+        peer.limit = 0
+    prompt = ds.var(leg, "group_confirm_file") or "silence"
+    b = peer.behaviour
+    if prompt in missing:
+        peer.fail_at = now + PROMPT_MISSING_AFTER
+    elif b.press_after is not None and b.key == key:
+        peer.win_at = now + b.press_after
+    return True
 
 
 def _end_all(peers: list[_Peer], cause: str, at: float) -> None:
@@ -217,12 +282,14 @@ def _start_delayed_early(peers: list[_Peer], now: float, u: float) -> None:
 
 
 def originate(ds: DialString, behaviours: dict[int, Behaviour] | list[Behaviour], *, phase: float = 0.5,
-              cancel_at: float | None = None, default_timeout: int = DEFAULT_TIMEOUT) -> OriginateResult:
+              cancel_at: float | None = None, default_timeout: int = DEFAULT_TIMEOUT,
+              missing_files: frozenset[str] = frozenset()) -> OriginateResult:
     """Decide a whole bridge.
 
     ``behaviours`` lists, in dial-string order, one :class:`Behaviour` per leg.  ``phase``
     is the fractional second of the wall clock when the bridge starts; ``cancel_at`` the
-    time (from the bridge start) the caller hangs up.
+    time (from the bridge start) the caller hangs up; ``missing_files`` the sound files
+    the switch lacks (an answer-confirmation prompt among them drops the leg).
     """
     flat = list(behaviours.values()) if isinstance(behaviours, dict) else list(behaviours)
     all_legs = ds.legs()
@@ -243,7 +310,8 @@ def originate(ds: DialString, behaviours: dict[int, Behaviour] | list[Behaviour]
             disposition, end = ORIGINATOR_CANCEL, t0
             break
         u = _tick_offset(phase, t0)
-        cause, rel_end, peers, timed_out, win = _run_group(ds, list(group), group_behaviours, u, group_cancel, timeout)
+        cause, rel_end, peers, timed_out, win = _run_group(ds, list(group), group_behaviours, u, group_cancel, timeout,
+                                                        frozenset(missing_files))
         for i, peer in enumerate(peers):
             outcomes[offset + i] = _record(outcomes[offset + i], peer, t0, group_behaviours[i])
         disposition, end = cause, t0 + rel_end
@@ -267,7 +335,8 @@ def _record(outcome: LegOutcome, peer: _Peer | None, t0: float, behaviour: Behav
         if peer.end is None or ring_at < peer.end:
             ring = t0 + ring_at
     return replace(outcome, created=True, start=start, ring=ring,
-                   end=None if peer.end is None else t0 + peer.end, outcome=peer.outcome)
+                   end=None if peer.end is None else t0 + peer.end, outcome=peer.outcome,
+                   picked_up=None if peer.picked_up is None else t0 + peer.picked_up)
 
 
 def _timeout(ds: DialString, default: int) -> int:

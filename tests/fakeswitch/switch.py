@@ -98,6 +98,9 @@ class FakeSwitch:
         self.b_legs: dict[str, object] = {}
         #: Open outbound sessions (a lingering one outlives its call).
         self.sessions: set = set()
+        #: Sound files this switch lacks (a stock install without its sound package lacks the
+        #: ivr/ prompts): an answer-confirmation prompt named here drops the leg that answered.
+        self.missing_sounds: set[str] = set()
         self._db: dict[str, ChannelRecord] = {}
         self._ended: deque[tuple[float, str]] = deque()
         self._registration_rng = random.Random(seed ^ 0x5EED)
@@ -159,8 +162,11 @@ class FakeSwitch:
         return employee
 
     def mobile(self, number: str, answer_after: float | None = None, busy: bool = False,
-               reachable: bool = True) -> Mobile:
-        mobile = Mobile(number, answer_after=answer_after, busy=busy, reachable=reachable)
+               reachable: bool = True, press_after: float | None = None, key: str = "1") -> Mobile:
+        """``press_after``: with answer confirmation, the callee presses ``key`` this long
+        after answering (None: never, as the mobile's own voicemail)."""
+        mobile = Mobile(number, answer_after=answer_after, busy=busy, reachable=reachable,
+                        press_after=press_after, key=key)
         self.directory.mobiles[number] = mobile
         return mobile
 

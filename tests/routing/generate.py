@@ -65,7 +65,9 @@ def companies(draw):
     return company(employees, groups, max_forwards=draw(st.integers(0, 4)), holidays=HOLIDAYS,
                    workdays=["2026-12-26"], numbers=numbers, diversion=draw(st.booleans()),
                    caller_id=draw(st.sampled_from([None, "+74950000000"])),
-                   mobile_caller_id=draw(st.sampled_from(["caller", "company"])))
+                   mobile_caller_id=draw(st.sampled_from(["caller", "company"])),
+                   mobile_confirm_file=draw(st.sampled_from([None, "sounds/press-one.wav"])),
+                   mobile_confirm_seconds=draw(st.sampled_from([12, 5, 30])))
 
 
 UTC = dt.timezone.utc

@@ -71,7 +71,15 @@ def test_mobile_variables(caller_id, diversion, expected):
 
 
 def test_confirmation_needs_key_one_and_plays_the_prompt():
-    assert dialstring.confirm_variables("ivr/press1.wav") == "group_confirm_key=1,group_confirm_file=ivr/press1.wav"
+    assert dialstring.confirm_variables("ivr/press1.wav", 12) == \
+        "group_confirm_key=1,group_confirm_file=ivr/press1.wav,group_confirm_timeout=12"
+
+
+def test_a_confirming_bridge_outlasts_its_step_by_the_confirmation_time():
+    """A callee who answers in the step's last second still has the time to press 1:
+    FreeSWITCH's originate_timeout would otherwise cut them off mid-prompt."""
+    assert dialstring.bridge_prefix(20, True, confirm=12) == "{originate_timeout=33,ignore_early_media=true}"
+    assert dialstring.bridge_prefix(20, True) == "{originate_timeout=21,ignore_early_media=true}"
 
 
 @pytest.mark.parametrize("dial, endpoint", [

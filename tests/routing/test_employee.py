@@ -57,7 +57,23 @@ def test_answer_confirmation_on_the_mobile_leg_only():
     plan = call(only_ivan(devices="all", mobile_delay=5, mobile_confirm=True, no_answer={"after": 20}), "201")
     office, mobile = plan.steps[0].legs
     assert not office.confirm and "group_confirm" not in office.dial
-    assert mobile.confirm and "group_confirm_key=1,group_confirm_file=" in mobile.dial
+    assert mobile.confirm and "group_confirm_key=1,group_confirm_file=ivr/ivr-accept_reject_voicemail.wav," \
+        "group_confirm_timeout=12]" in mobile.dial
+    assert plan.steps[0].dial.startswith("{originate_timeout=33,")     # 20 s + 1 + 12 s to press 1
+
+
+def test_the_company_names_its_confirmation_prompt_and_time():
+    snapshot = company([ivan(devices="mobile", mobile_confirm=True, no_answer={"after": 20})],
+                       mobile_confirm_file="sounds/press-one.wav", mobile_confirm_seconds=20)
+    plan = call(snapshot, "201")
+    assert "group_confirm_file=sounds/press-one.wav,group_confirm_timeout=20]" in plan.steps[0].dial
+    assert plan.steps[0].dial.startswith("{originate_timeout=41,")
+    assert plan.steps[0].timeout == 20                                  # the wait the admin set
+
+
+def test_no_confirming_leg_no_longer_bridge():
+    plan = call(only_ivan(devices="all", mobile_delay=5, no_answer={"after": 20}), "201")
+    assert plan.steps[0].dial.startswith("{originate_timeout=21,")
 
 
 # --------------------------------------------------------------------------- no-answer targets

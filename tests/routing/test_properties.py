@@ -105,6 +105,7 @@ def test_every_plan_ends_the_call_and_every_bridge_matches_its_legs(situation):
         if step.action == "ring":
             assert step.legs
             mobile = any(leg.device == "mobile" for leg in step.legs)
-            head = dialstring.bridge([], step.timeout, mobile)[:-1]       # "{originate_timeout=…" without "}"
+            confirm = snapshot.company.mobile_confirm_seconds if any(leg.confirm for leg in step.legs) else 0
+            head = dialstring.bridge([], step.timeout, mobile, confirm=confirm)[:-1]   # "{originate_timeout=…" w/o "}"
             assert step.dial.startswith(head)
             assert step.dial.endswith("}" + ",".join(leg.dial for leg in step.legs))

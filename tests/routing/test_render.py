@@ -53,7 +53,7 @@ def test_plan_as_data():
         ("working", "employee:ivan.petrov", "employee", False)
     ring = data["steps"][0]
     assert ring["action"] == "ring" and ring["reason"] == "direct" and ring["target"] == "employee:ivan.petrov"
-    assert ring["timeout"] == 20 and ring["dial"].startswith("{originate_timeout=21,")
+    assert ring["timeout"] == 20 and ring["dial"].startswith("{originate_timeout=33,")    # + 12 s to press 1
     assert [(leg["device"], leg["login"], leg["delay"], leg["timeout"], leg["confirm"]) for leg in ring["legs"]] == \
         [("office", "ivan.petrov", 0, 20, False), ("mobile", "ivan.petrov", 5, 15, True)]
     assert ring["legs"][0]["dial"] == "[leg_timeout=20]user/ivan.petrov@pbx.romashka.local"

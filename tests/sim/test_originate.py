@@ -141,3 +141,63 @@ def test_rings_are_reported_only_for_legs_that_rang_before_ending():
     assert [leg.ring for leg in result.legs] == [None, None]
     result = originate(parse("user/a@pbx"), [answers(3)], phase=0.4)
     assert result.first_ring == pytest.approx(0.02)
+
+
+# --------------------------------------------------------------------------- answer confirmation
+
+OFFICE = "[leg_timeout=20]user/ivan@pbx"
+CONFIRM = "group_confirm_key=1,group_confirm_file=ivr/press1.wav"
+
+
+def confirming(answer: float, press: float | None) -> Behaviour:
+    return Behaviour("mobile", answer_after=answer, press_after=press)
+
+
+def mobile_leg(extra: str = "") -> str:
+    return f"[leg_timeout=20,{CONFIRM}{extra}]sofia/gateway/gsm/+7916"
+
+
+def outcome(dial: str, *behaviours: Behaviour, missing: frozenset = frozenset()):
+    result = originate(parse(dial), list(behaviours), phase=0.4, missing_files=missing)
+    return result, [(leg.picked_up, leg.end, leg.outcome) for leg in result.legs]
+
+
+def test_a_confirming_leg_wins_only_when_the_key_comes():
+    result, legs = outcome("{originate_timeout=21}" + OFFICE + "," + mobile_leg(), RINGS, confirming(3, 2))
+    assert result.disposition == "SUCCESS" and result.end == pytest.approx(5.0)
+    assert legs[1] == (pytest.approx(3.0), pytest.approx(5.0), "SUCCESS")
+    assert legs[0][2] == "LOSE_RACE"                     # the office rang on while the mobile confirmed
+
+
+def test_by_default_the_leg_timeout_cuts_a_late_answer_off_mid_prompt():
+    """group_confirm_timeout unset (0): the leg's own limit keeps running (originate.c ~3370)."""
+    result, legs = outcome("{originate_timeout=21}" + mobile_leg(), confirming(19, 3))
+    assert legs[0] == (pytest.approx(19.0), pytest.approx(20.6), "ALLOTTED_TIMEOUT")
+
+
+def test_group_confirm_timeout_gives_the_late_answer_its_time_from_the_answer():
+    result, legs = outcome("{originate_timeout=33}" + mobile_leg(",group_confirm_timeout=12"), confirming(19, 3))
+    assert result.disposition == "SUCCESS" and legs[0][1] == pytest.approx(22.0)
+
+
+def test_the_originate_timeout_still_ends_a_confirming_leg():
+    result, legs = outcome("{originate_timeout=21}" + mobile_leg(",group_confirm_timeout=12"), confirming(19, 3))
+    assert result.disposition == "NO_ANSWER" and legs[0][1] == pytest.approx(20.6)   # 21 s, fired on >=
+
+
+def test_never_pressing_ends_at_answer_plus_group_confirm_timeout():
+    result, legs = outcome("{originate_timeout=33}" + mobile_leg(",group_confirm_timeout=12"), confirming(3, None))
+    # answered at 3.0 s: 3 whole seconds elapsed, limit 15, fired at 15.6 s
+    assert legs[0] == (pytest.approx(3.0), pytest.approx(15.6), "ALLOTTED_TIMEOUT")
+
+
+def test_group_confirm_timeout_0_removes_the_leg_limit():
+    result, legs = outcome("{originate_timeout=40}" + mobile_leg(",group_confirm_timeout=0"), confirming(19, 10))
+    assert result.disposition == "SUCCESS" and legs[0][1] == pytest.approx(29.0)
+
+
+def test_a_missing_prompt_drops_the_leg_20_ms_after_its_answer():
+    result, legs = outcome("{originate_timeout=21}" + OFFICE + "," + mobile_leg(), RINGS, confirming(3, 1),
+                           missing=frozenset({"ivr/press1.wav"}))
+    assert legs[1] == (pytest.approx(3.0), pytest.approx(3.02), "DESTINATION_OUT_OF_ORDER")
+    assert legs[0][2] == "ALLOTTED_TIMEOUT"               # the office rings on to its own end
