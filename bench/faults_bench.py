@@ -14,7 +14,8 @@ placed open loop at --rate per second; meanwhile, one after another, round robin
 - malformed_frame a frame with an unreadable Content-Length written on a few calls' sockets;
 - db_down         the database refuses and cuts every connection for a few seconds;
 - db_blackhole    the database swallows every packet (nothing refused, nothing answers);
-- broken_reload   a broken config file written and SIGHUP sent (then the good file back);
+- broken_reload   a broken config file written and SIGHUP sent, then the good file back
+                  (on its own every --reload-every seconds, 5 by default; in the rotation with --quick);
 - sigterm         SIGTERM with calls in progress, then the daemon started again on the same port;
 - inbound_drop    the inbound ESL link cut (as a FreeSWITCH restart does).
 
@@ -53,6 +54,7 @@ from dataclasses import dataclass, field  # noqa: E402
 from typing import Optional  # noqa: E402
 
 import gevent  # noqa: E402
+import gevent.lock  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -126,6 +128,7 @@ class Run:
         self.injections: list[Injection] = []
         self.placed: list[tuple[object, float]] = []          # (SimCall, monotonic when placed)
         self.faults_done = False
+        self.config_lock = gevent.lock.Semaphore()      # no restart while a broken file is in place
         self.db_schema = f"callrouter_faults_{uuidlib.uuid4().hex[:10]}"
 
     # -- setup -------------------------------------------------------------------------
@@ -189,18 +192,28 @@ class Run:
 
     def faults(self, until: float) -> None:
         every = self.args.every
+        rotation = [f for f in FAULTS if not (self.args.reload_every and f == "broken_reload")]
         n = 0
-        while (n < len(FAULTS) if self.args.quick else time.monotonic() + every < until):
+        while (n < len(rotation) if self.args.quick else time.monotonic() + every < until):
             gevent.sleep(every)
-            if not self.daemon.alive():
-                self.daemon.unasked_restarts += 1
-                self.daemon.start()
-            fault = FAULTS[n % len(FAULTS)]
+            with self.config_lock:
+                if not self.daemon.alive():
+                    self.daemon.unasked_restarts += 1
+                    self.daemon.start()
+            fault = rotation[n % len(rotation)]
             n += 1
             started = time.monotonic()
             targets = getattr(self, "_" + fault)()
             self.injections.append(Injection(fault, started, time.monotonic(), targets))
         self.faults_done = True
+
+    def reloads(self, until: float) -> None:
+        """A broken file and SIGHUP every --reload-every seconds, beside the other faults."""
+        while time.monotonic() + self.args.reload_every < until:
+            gevent.sleep(self.args.reload_every)
+            started = time.monotonic()
+            self._broken_reload()
+            self.injections.append(Injection("broken_reload", started, time.monotonic()))
 
     def _hit(self, action) -> set[str]:
         sessions = [s for s in list(self.sim.sessions) if not s.outbox.closed and not s.flow.call.done]
@@ -233,16 +246,20 @@ class Run:
         self.pg.up()
 
     def _broken_reload(self) -> None:
-        with open(self.config, "w") as f:
-            f.write(BROKEN_CONFIG)
-        self.daemon.process.signal(signal.SIGHUP)
-        gevent.sleep(0.5)
-        with open(self.config, "w") as f:
-            f.write(self.good_config)
-        self.daemon.process.signal(signal.SIGHUP)
+        with self.config_lock:
+            if not self.daemon.alive():
+                return
+            with open(self.config, "w") as f:
+                f.write(BROKEN_CONFIG)
+            self.daemon.process.signal(signal.SIGHUP)
+            gevent.sleep(0.5)
+            with open(self.config, "w") as f:
+                f.write(self.good_config)
+            self.daemon.process.signal(signal.SIGHUP)
 
     def _sigterm(self) -> None:
-        self.daemon.restart()
+        with self.config_lock:
+            self.daemon.restart()
 
     def _inbound_drop(self) -> None:
         self.sim.drop_inbound()
@@ -315,6 +332,11 @@ class Run:
               f"unasked daemon restarts: {self.daemon.unasked_restarts}; "
               f"B legs still up at the end: {len(self.sim.b_legs)}")
         print("outcomes: " + ", ".join(f"{k} {v}" for k, v in why.most_common()))
+        wrong = Counter(next((name for name, row in rows.items() if c.uuid in row.exposed), "(none)")
+                        for c in calls.values()
+                        if c.answered_by and self.outcomes.get(c.uuid) not in (None, "answered"))
+        print("answered in the simulator, recorded otherwise: "
+              + (", ".join(f"{k} {v}" for k, v in wrong.most_common()) or "0"))
         total = rows["all"]
         these = [calls[uuid] for uuid in total.exposed]
         bad = (sum(1 for c in these if c.parked or c.reset or not c.done)
@@ -337,12 +359,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few seconds, each fault once")
     parser.add_argument("--rate", type=float, default=8.0, help="calls placed per second")
     parser.add_argument("--socket-mode", choices=("sync", "async"), default="sync")
+    parser.add_argument("--reload-every", type=float, default=5.0,
+                        help="seconds between broken reloads, beside the other faults (0: in their rotation)")
     parser.add_argument("--keep", help="a directory to keep the daemon's logs in")
     args = parser.parse_args(argv)
     if args.quick:
         seconds = args.seconds or 3.0
         args.outage = 0.5
         args.grace = QUICK_GRACE
+        args.reload_every = 0.0
         args.every = 0.7
     else:
         seconds = args.seconds or args.minutes * 60
@@ -356,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             until = started + seconds
             jobs = [gevent.spawn(run.traffic, until), gevent.spawn(run.faults, until)]
+            if args.reload_every:
+                jobs.append(gevent.spawn(run.reloads, until))
             gevent.joinall(jobs, raise_error=True)
             run.settle()
             return run.report(time.monotonic() - started)
