@@ -63,10 +63,10 @@ from bench.company_gen import company_yaml  # noqa: E402
 from bench.daemon_process import DEFAULT_AT  # noqa: E402
 from bench.harness import BenchCompany, ServerProcess, table  # noqa: E402
 from tests.fakeswitch import FakeSwitch  # noqa: E402
+from tests.store.conftest import _libpq, postgres_base  # noqa: E402
 from tests.store.outage import FlakyPostgres  # noqa: E402
 
 FAULTS = ("esl_cut", "malformed_frame", "db_down", "db_blackhole", "broken_reload", "sigterm", "inbound_drop")
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 EMPLOYEES = 60
 SCALE = 0.2                  # real seconds per sim second: a 1 s ring takes 0.2 s
 TALK = 5.0                   # sim seconds each call talks once answered
@@ -119,6 +119,12 @@ class Daemon:
         self.process.stop()
         self.start()
 
+    def revive(self) -> None:
+        """Start it again after it died on its own (counted: the run fails)."""
+        self.unasked_restarts += 1
+        self.process.stop()
+        self.start()
+
 
 class Run:
     def __init__(self, args, workdir: str):
@@ -134,8 +140,13 @@ class Run:
     # -- setup -------------------------------------------------------------------------
 
     def setup(self) -> None:
-        self.base = self._create_schema()
-        self.pg = FlakyPostgres(self.base + f"?options=-csearch_path%3D{self.db_schema}")
+        base, why = postgres_base()
+        if base is None:
+            raise SystemExit(f"the fault run needs PostgreSQL: {why}")
+        self.libpq = _libpq(base)
+        self._create_schema()
+        self.pg = FlakyPostgres(base.update_query_dict({"options": f"-csearch_path={self.db_schema}"})
+                                .render_as_string(hide_password=False))
         self.sim = FakeSwitch(password=harness.PASSWORD, scale=SCALE, keep_traffic=False,
                               socket_mode=self.args.socket_mode).start()
         self.config = os.path.join(self.workdir, "company.yaml")
@@ -164,15 +175,16 @@ class Run:
         finally:
             database.engine.dispose()
 
-    def _create_schema(self) -> str:
+    def _create_schema(self) -> None:
         import psycopg
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
+        with psycopg.connect(self.libpq, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{self.db_schema}"')
-        return PG_URL
 
     def drop_schema(self) -> None:
         import psycopg
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
+        if not hasattr(self, "libpq"):
+            return
+        with psycopg.connect(self.libpq, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{self.db_schema}" CASCADE')
 
     # -- traffic and faults --------------------------------------------------------------
@@ -198,8 +210,7 @@ class Run:
             gevent.sleep(every)
             with self.config_lock:
                 if not self.daemon.alive():
-                    self.daemon.unasked_restarts += 1
-                    self.daemon.start()
+                    self.daemon.revive()
             fault = rotation[n % len(rotation)]
             n += 1
             started = time.monotonic()
@@ -271,8 +282,7 @@ class Run:
         harness.wait_all([call for call, _ in self.placed], 30 + (TALK + 30) * SCALE)
         self.pg.up()
         if not self.daemon.alive():
-            self.daemon.unasked_restarts += 1
-            self.daemon.start()
+            self.daemon.revive()
         expected = {call.uuid for call, _ in self.placed if call.connected}
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not expected <= set(self.stored()):
@@ -281,7 +291,7 @@ class Run:
 
     def stored(self) -> Counter:
         import psycopg
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test") as conn:
+        with psycopg.connect(self.libpq) as conn:
             conn.execute(f'SET search_path TO "{self.db_schema}"')
             rows = conn.execute("SELECT uuid, count(*), max(outcome) FROM calls GROUP BY uuid").fetchall()
         self.outcomes = {uuid: outcome for uuid, _, outcome in rows}
