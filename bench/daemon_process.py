@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--at", default=DEFAULT_AT, type=dt.datetime.fromisoformat,
                         help="the daemon's clock at start (ISO 8601 with an offset)")
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--listen", default="127.0.0.1:0",
+                        help="the outbound port (the fault run restarts the daemon on the same one)")
     parser.add_argument("--trace-memory", action="store_true", help="tracemalloc; SIGUSR1 writes the top lines")
     parser.add_argument("--profile", action="store_true", help="cProfile the hub's thread; stats to SAMPLES.pstats")
     args = parser.parse_args(argv)
@@ -162,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(args.log_level)
     from daemon.app import App
 
-    app = App(args.config, now=clock_from(args.at), listen="127.0.0.1:0", http="127.0.0.1:0")
+    app = App(args.config, now=clock_from(args.at), listen=args.listen, http="127.0.0.1:0")
     recorder = SetupRecorder(app.metrics.call_setup_seconds)
     app.metrics.call_setup_seconds = recorder
     if args.trace_memory:

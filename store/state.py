@@ -24,9 +24,10 @@ import gevent.event
 from store.backoff import Backoff
 from store.loop import Loop
 from store.database import Store
+from store.deadline import within
 from store.offhub import off_hub
 from store.runtime import OverrideState, RuntimeChanges, RuntimeState, check_kind
-from store.writer import GATHER, is_outage
+from store.writer import GATHER, WRITE_TIMEOUT, is_outage
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,12 @@ class StoreState(Loop):
     """Implements routing.types.Rotation and routing.types.Overrides."""
 
     def __init__(self, store: Store, *, refresh_interval: float = 1.0, retry_max: float = 30.0,
-                 gather: float = GATHER):
+                 gather: float = GATHER, timeout: float = WRITE_TIMEOUT):
         self.store = store
+        # A bound on each read and write, as the record writer has (store/deadline.py): a
+        # database that swallows packets would otherwise hold the refresh for good, and with
+        # it every change from other nodes and every change made here.
+        self.timeout = timeout
         self.refresh_interval = refresh_interval
         self.gather = gather            # seconds a change waits for others to share its transaction
         self._state = RuntimeState()
@@ -113,7 +118,7 @@ class StoreState(Loop):
     def refresh_now(self) -> None:
         """Write pending changes, then re-read everything (raises when the database fails)."""
         self._flush()
-        fresh = off_hub(self.store, self.store.read_runtime)
+        fresh = within(self.timeout, off_hub, self.store, self.store.read_runtime)
         # Changes made while the read was in progress are not in it yet.
         before, self._state = self._state.overrides, self._pending.overlay(fresh)
         after = self._state.overrides
@@ -135,7 +140,7 @@ class StoreState(Loop):
             return
         batch, self._pending = self._pending, RuntimeChanges()
         try:
-            off_hub(self.store, self.store.apply_runtime, batch)
+            within(self.timeout, off_hub, self.store, self.store.apply_runtime, batch)
         except BaseException:
             self._pending.put_back(batch)
             raise
