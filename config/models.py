@@ -554,6 +554,31 @@ class WebSettings(Model):
     throttle: WebThrottle = WebThrottle()
 
 
+class RecoverySms(Model):
+    """An SMS gateway reached by one HTTP request: `{phone}` and `{text}` in `url` and
+    `body` are replaced (URL-encoded in the URL, JSON-escaped in a JSON body, form-encoded
+    in a form body); headers are sent as written (an API key goes here)."""
+    url: str = Field(pattern=r"^https?://")
+    method: Literal["GET", "POST", "PUT"] = "POST"
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    body: str = '{"to": "{phone}", "text": "{text}"}'
+    timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
+
+
+class RecoverySettings(Model):
+    """Password recovery through the employee's personal mobile (`callrouter web`).
+
+    The call goes out through `company.gateway` and shows `company.caller_id` (or the
+    first company number); `prompt` is a sound file FreeSWITCH can play (None: a tone).
+    """
+    enabled: bool = True
+    prompt: Optional[str] = Field(default=None, min_length=1)
+    ring_timeout: Annotated[int, Field(ge=10, le=120)] = 45
+    calls_per_hour: Annotated[int, Field(ge=1, le=20)] = 3        # per employee, calls and SMS together
+    address_per_hour: Annotated[int, Field(ge=1, le=10000)] = 20  # requests per client address
+    sms: Optional[RecoverySms] = None
+
+
 class ConfigFile(Model):
     company: Company
     departments: tuple[Department, ...] = ()
@@ -563,3 +588,4 @@ class ConfigFile(Model):
     store: StoreSettings = StoreSettings()
     features: FeatureCodes = FeatureCodes()
     web: WebSettings = WebSettings()
+    recovery: RecoverySettings = RecoverySettings()
