@@ -185,6 +185,8 @@ def run_passwd(args: argparse.Namespace) -> int:
     try:
         store.sync_directory(snapshot)
         store.set_password(employee.login, password, snapshot.company.domain)
+        from store.web import WebStore
+        WebStore(store).end_sessions_of(employee.login)        # the old password's web sessions end too
     finally:
         store.close()
     print(f"New password for {employee.login}: set it in their phones and softphones; the old one no longer works.")

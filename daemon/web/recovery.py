@@ -186,7 +186,8 @@ class Recovery:
             return False
         return self._check(request, request.code_hash, digits, address)
 
-    def _check(self, request: RecoveryRequest, stored: str, code: str, address: str) -> bool:
+    def _check(self, request: RecoveryRequest, stored: str, code: str, address: str,
+               wrong: str = "wrong") -> bool:
         """One try of a code; the request moves on (verified, wrong, exhausted) and the audit log says so."""
         now = self.ctx.clock()
         who = (request.typed, request.login, address)
@@ -199,7 +200,7 @@ class Recovery:
                                      state="verified", verified=now)
         attempts = request.attempts + 1
         self.store.update(request.token_hash, now, (*who, "recovery_wrong_code"), only_if_state=OPEN,
-                          attempts=attempts, state="exhausted" if attempts >= TRIES else "wrong")
+                          attempts=attempts, state="exhausted" if attempts >= TRIES else wrong)
         return False
 
     # ------------------------------------------------------------------ what the page shows
@@ -285,7 +286,7 @@ class Recovery:
         if view.state != "sms_sent":
             return Refusal(409, "not_now", "Код из SMS сейчас не ожидается.")
         code = "".join(c for c in (code or "") if c.isdigit())[:6]
-        if self._check(request, request.sms_hash, code, address):
+        if self._check(request, request.sms_hash, code, address, wrong="sms_sent"):
             return None
         left = max(view.attempts_left - 1, 0)
         return Refusal(403, "wrong_code", f"Код не подошёл. Осталось попыток: {left}." if left else
