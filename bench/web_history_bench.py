@@ -238,13 +238,19 @@ def load(store: Store, people: People, n: int, months: int, seed: int) -> float:
     return time.perf_counter() - began
 
 
-def _sqlite_value(value):
-    """What SQLAlchemy's SQLite dialect stores (store.tables.UTCDateTime: naive UTC text)."""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, bool):
-        return int(value)
-    return value
+def _sqlite_text(t: dt.datetime) -> str:
+    """What SQLAlchemy's SQLite dialect stores for store.tables.UTCDateTime: naive UTC text
+    with microseconds (the bench's times are UTC already)."""
+    s = str(t)
+    return s[:19] + (s[19:26] if t.microsecond else ".000000")
+
+
+def _converters(table, columns):
+    out = []
+    for name in columns:
+        kind = type(table.c[name].type).__name__
+        out.append(_sqlite_text if kind == "UTCDateTime" else int if kind == "Boolean" else None)
+    return out
 
 
 def sqlite_rows(store: Store, tables, batches) -> None:
@@ -256,9 +262,11 @@ def sqlite_rows(store: Store, tables, batches) -> None:
         for table, rows in zip(tables, batches):
             if rows:
                 columns = list(rows[0])
+                convert = _converters(table, columns)
+                values = [[v if f is None or v is None else f(v) for f, v in zip(convert, row.values())]
+                          for row in rows]
                 cur.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-                                f"({', '.join('?' for _ in columns)})",
-                                [[_sqlite_value(row[c]) for c in columns] for row in rows])
+                                f"({', '.join('?' for _ in columns)})", values)
         cur.execute("COMMIT")
     finally:
         raw.close()

@@ -153,7 +153,11 @@ def rows_for(calls: Sequence[dict], parties: Iterable[dict]) -> dict[tuple, Agg]
     out: dict[tuple, Agg] = {}
 
     def add(level, period, party, external, answered, missed, wait, talk):
-        out.setdefault((level, period, party, external), Agg()).add_call(answered, missed, wait, talk)
+        key = (level, period, party, external)
+        agg = out.get(key)
+        if agg is None:
+            agg = out[key] = Agg()
+        agg.add_call(answered, missed, wait, talk)
 
     for c in calls:
         if not is_received(c["direction"], c["result"]):

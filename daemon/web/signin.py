@@ -55,15 +55,16 @@ class SignIn:
     def attempt(self, snapshot: Snapshot, typed: str, password: str, address: str) -> SignInResult:
         settings = snapshot.file.web.throttle
         typed = (typed or "").strip()
-        keys = (throttle.login_key(typed), throttle.address_key(address))
+        employee = find_employee(snapshot, typed)
+        login = employee.login if employee is not None else typed
+        # One counter per person whether they typed the login or the extension.
+        keys = (throttle.login_key(login), throttle.address_key(address))
         now = self._clock()
         until = self._web.blocked_until(keys, now)
         if until is not None:
             return self._finish(typed, "", address, "throttled",
                                 SignInResult("throttled", retry_after=max(1, math.ceil((until - now).total_seconds()))))
 
-        employee = find_employee(snapshot, typed)
-        login = employee.login if employee is not None else typed
         found = self._store.credentials_for(login) if login else None
         password_hash = found.password_hash if found is not None else self._dummy()
         matches = bool(self._run_cpu(creds.verify_http, password_hash, password or "", self._store.hasher))

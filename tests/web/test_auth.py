@@ -240,3 +240,9 @@ def test_a_bad_filter_on_a_page_says_why(client):
     assert "период — один из today" in response.get_data(as_text=True)
     api = client.get("/api/v1/calls?from=yesterday")
     assert api.status_code == 400 and "не дата" in api.get_json()["message"]
+
+
+def test_the_login_and_the_extension_share_one_counter(client):
+    for typed in ("petr", "203", "petr"):
+        assert api_sign_in(client, typed, "wrong-password", address=f"10.0.3.{len(typed)}").status_code == 401
+    assert api_sign_in(client, "203", PASSWORDS["petr"], address="10.0.4.1").status_code == 429
