@@ -139,9 +139,10 @@ class Recovery:
     def _may_send(self, employee: Optional[Employee], settings, now, audit: list, typed: str,
                   address: str, what: str = "recovery_call") -> Optional[str]:
         """A call UUID (or "sms") when something may go to `employee`'s mobile now; the audit line either way."""
+        sent = self.store.sent_since(employee.login if employee else "", now - HOUR)    # the same query for anyone
         if employee is None:
             return None
-        if self.store.sent_since(employee.login, now - HOUR) >= settings.calls_per_hour:
+        if sent >= settings.calls_per_hour:
             audit.append((typed, employee.login, address, "recovery_limited"))
             log.warning("recovery for %s: %d calls/SMS in the last hour already; nothing sent",
                         employee.login, settings.calls_per_hour)
@@ -261,6 +262,8 @@ class Recovery:
         if settings.sms is None or not self.view(snapshot, token, request).can_sms:
             return Refusal(409, "not_now", "Сейчас прислать код по SMS нельзя.")
         now = self.ctx.clock()
+        if self.store.requests_from(address, now - HOUR) >= settings.address_per_hour:
+            return Refusal(429, "throttled", "Слишком много запросов с вашего адреса. Повторите через час.", 3600)
         employee = snapshot.by_login.get(request.login) if request.login else None
         audit = [(request.typed, request.login, address, "recovery_request")]
         sending = self._may_send(employee, settings, now, audit, request.typed, address, "recovery_sms")
