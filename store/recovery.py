@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from sqlalchemy import and_, delete, func, select, update
 
@@ -49,8 +49,9 @@ class RecoveryRequest:
 class RecoveryStore:
     """Each method one short transaction on a `Store`'s database."""
 
-    def __init__(self, store):
+    def __init__(self, store, counted: Callable[[str], None] = lambda outcome: None):
         self.store = store
+        self._counted = counted            # told each audit outcome once it is written (metrics)
 
     def create(self, row: dict, audit: list[tuple[str, str, str, str]], now: dt.datetime) -> None:
         """The new request and its audit lines (typed, employee, address, outcome) together."""
@@ -59,6 +60,8 @@ class RecoveryStore:
             conn.execute(recovery_requests.insert().values(row))
             for typed, employee, address, outcome in audit:
                 _audit(conn, now, typed, employee, address, outcome)
+        for line in audit:
+            self._counted(line[3])
 
     def find(self, token_hash: str) -> Optional[RecoveryRequest]:
         with self.store._read() as conn:
@@ -76,11 +79,14 @@ class RecoveryStore:
             changed = conn.execute(update(recovery_requests).where(where).values(**values)).rowcount
             if changed and audit is not None:
                 _audit(conn, now, *audit)
-            return bool(changed)
+        if changed and audit is not None:
+            self._counted(audit[3])
+        return bool(changed)
 
     def audit(self, now: dt.datetime, typed: str, employee: str, address: str, outcome: str) -> None:
         with self.store._write() as conn:
             _audit(conn, now, typed, employee, address, outcome)
+        self._counted(outcome)
 
     def sent_since(self, login: str, since: dt.datetime) -> int:
         """Calls and SMS sent to `login`'s mobile since `since`."""

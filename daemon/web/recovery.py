@@ -95,7 +95,7 @@ class Recovery:
     def __init__(self, ctx, *, place_call: Callable = mobilecall.place_call, send_sms: Callable = sms.send_sms,
                  send_mail: Callable = mail.send, spawn: Callable = gevent.spawn):
         self.ctx = ctx
-        self.store = RecoveryStore(ctx.store)
+        self.store = RecoveryStore(ctx.store, lambda outcome: ctx.metrics.recoveries_total.labels(outcome).inc())
         self.place_call = place_call
         self.send_sms = send_sms
         self.send_mail = send_mail

@@ -190,6 +190,8 @@ def test_the_whole_flow_keys_the_code_resets_both_hashes_and_ends_sessions(make_
     assert [a for a in site.audit() if a[2].startswith("recovery")] == [
         ("203", "petr", "recovery_request"), ("203", "petr", "recovery_call"),
         ("203", "petr", "recovery_verified"), ("203", "petr", "recovery_reset")]
+    metrics = site.ctx.metrics.registry
+    assert metrics.get_sample_value("callrouter_web_recoveries_total", {"outcome": "recovery_reset"}) == 1
     with gevent.Timeout(5):
         while not smtp_server.inbox.received:
             gevent.sleep(0.02)
@@ -378,6 +380,15 @@ def test_callrouter_employee_passwd_ends_web_sessions(make_site, capsys, tmp_pat
     code, out, _ = callrouter(capsys, "employee", "passwd", "petr", "-c", str(path))
     assert code == 0
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_freeswitch_unreachable_ends_the_call_and_is_logged(make_site):
+    site = make_site()
+    site.sim.set_inbound_available(False)
+    browser = site.client()
+    site.ask(browser, "petr")
+    assert site.wait_state(browser, "ended") == "ended"
+    assert ("petr", "petr", "recovery_failed") in site.audit()
 
 
 def test_recovery_is_usable_without_a_running_call_process(make_site):

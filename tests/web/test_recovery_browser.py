@@ -8,7 +8,11 @@ to tests/web/screenshots/recover-*.png.
 """
 from __future__ import annotations
 
+import http.server
+import json
+import re
 import shutil
+import threading
 
 import gevent
 import pytest
@@ -31,9 +35,26 @@ def in_thread(fn, *args):
     return gevent.get_hub().threadpool.apply(fn, args)
 
 
+class SmsGateway(http.server.BaseHTTPRequestHandler):
+    """The SMS provider: keeps the JSON bodies it is sent."""
+
+    bodies: list = []
+
+    def do_POST(self):
+        self.bodies.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
 @pytest.fixture(scope="module")
 def recovery_site(tmp_path_factory):
     chromium, driver = require_browser()
+    sms = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SmsGateway)
+    threading.Thread(target=sms.serve_forever, daemon=True).start()
     sim = FakeSwitch(scale=0.1, password="ClueCon").start()
     home = tmp_path_factory.mktemp("recover")
     host, port = sim.inbound_address
@@ -42,7 +63,9 @@ def recovery_site(tmp_path_factory):
                                 "  timezone: Europe/Moscow\n  gateway: trunk\n  caller_id: \"+74951234567\"\n")
     config.write_text(text + "store: {url: 'sqlite:///store.sqlite3', spool: records.spool}\n"
                       f"freeswitch: {{host: {host}, port: {port}, password: ClueCon}}\n"
-                      "recovery: {ring_timeout: 20}\n", encoding="utf-8")
+                      "recovery: {ring_timeout: 20, sms: {url: 'http://127.0.0.1:%d/sms', "
+                      "body: '{\"phone\": \"{phone}\", \"text\": \"{text}\"}'}}\n" % sms.server_port,
+                      encoding="utf-8")
     snapshot = load(str(config))
     store = Store.for_snapshot(snapshot, hasher=FAST_HASHER)
     store.upgrade()
@@ -62,6 +85,7 @@ def recovery_site(tmp_path_factory):
         process.stop()
         store.close()
         sim.stop()
+        sms.shutdown()
 
 
 def wait_for(browser, css: str, timeout: float = 15):
@@ -148,3 +172,33 @@ def test_a_wrong_code_on_the_mobile_is_shown_with_the_tries_left(recovery_site):
         return browser.find_element(By.CSS_SELECTOR, "#recover-progress").text
 
     assert "Осталось попыток: 2" in in_thread(result)
+
+
+def test_no_answer_then_a_code_by_sms(recovery_site):
+    process, browser, store, sim = recovery_site
+    sim.mobile("+79167654321", answer_after=None)                 # maria's mobile rings out
+    from selenium.webdriver.common.by import By
+    before = len(sim.originated)
+
+    def ask():
+        browser.delete_all_cookies()
+        browser.get(process.url + "/recover")
+        browser.find_element(By.CSS_SELECTOR, "#login").send_keys("maria")
+        click_and_wait(browser, "#recover-submit")
+        wait_for(browser, "#sms", timeout=30)                     # the call rang out: SMS is offered
+        screenshot(browser, "recover-ended")
+        click_and_wait(browser, "#sms")
+        wait_for(browser, "#sms-code")
+        screenshot(browser, "recover-sms")
+
+    in_thread(ask)
+    assert len(sim.originated) == before + 1
+    (sent,) = [b for b in SmsGateway.bodies if b["phone"] == "+79167654321"]
+    code = re.search(r"\b(\d{6})\b", sent["text"]).group(1)
+
+    def type_code():
+        browser.find_element(By.CSS_SELECTOR, "#sms-code").send_keys(code)
+        click_and_wait(browser, "#sms-code-submit")
+        return wait_for(browser, "#password-form") is not None
+
+    assert in_thread(type_code)
