@@ -572,7 +572,9 @@ class RecoverySettings(Model):
     first company number); `prompt` is a sound file FreeSWITCH can play (None: a tone).
     """
     enabled: bool = True
-    prompt: Optional[str] = Field(default=None, min_length=1)
+    # A path FreeSWITCH can play; it goes into the originate command, so no spaces, quotes,
+    # brackets or commas.
+    prompt: Optional[str] = Field(default=None, pattern=r"^[^\s'(){},]+$")
     ring_timeout: Annotated[int, Field(ge=10, le=120)] = 45
     calls_per_hour: Annotated[int, Field(ge=1, le=20)] = 3        # per employee, calls and SMS together
     address_per_hour: Annotated[int, Field(ge=1, le=10000)] = 20  # requests per client address

@@ -18,7 +18,7 @@ import pytest
 
 from config.loader import load
 from config.models import Smtp
-from daemon.web.app import WebContext, create_app  # noqa: F401
+from daemon.web.app import WebContext, create_app
 from daemon.web.recovery import Recovery, code_matches, derive_code, hash_code
 from store import credentials as creds
 from tests.fakeswitch import FakeSwitch
