@@ -11,7 +11,10 @@ events never mix with another call's and nothing has to be multiplexed:
     Job-UUID: <job>
 
 The channel's UUID is chosen here (`origination_uuid`), so the filter is in place
-before the channel exists. The originated leg runs one inline application,
+before the channel exists. The prompt travels as the channel variable
+`recovery_prompt` in the `{...}` block (commas escaped with a backslash) and the application
+reads `${recovery_prompt}`: mod_commands' originate ends `&app(...)`'s arguments at
+the first `)`, which a tone_stream's `%(on,off,freq)` would cut short. The originated leg runs one inline application,
 play_and_get_digits, which stores the keyed digits in the channel variable
 `recovery_code`; its CHANNEL_EXECUTE_COMPLETE carries them as
 `variable_recovery_code` (every channel event carries the channel's variables). The
@@ -84,9 +87,9 @@ class CallPlan:
             name = re.sub(r"[^0-9A-Za-z .-]", "", self.caller_name)[:40].strip()
             if name:
                 pairs.append(f"origination_caller_id_name='{name}'")
-        prompt = self.prompt or DEFAULT_TONE
-        app = (f"play_and_get_digits({DIGITS} {DIGITS} {TRIES} {KEY_TIMEOUT_MS} # {prompt} silence_stream://250 "
-               f"{VARIABLE} \\d+ {DIGIT_TIMEOUT_MS})")
+        pairs.append("recovery_prompt=" + (self.prompt or DEFAULT_TONE).replace(",", "\\,"))
+        app = (f"play_and_get_digits({DIGITS} {DIGITS} {TRIES} {KEY_TIMEOUT_MS} # ${{recovery_prompt}} "
+               f"silence_stream://250 {VARIABLE} \\d+ {DIGIT_TIMEOUT_MS})")
         return "{" + ",".join(pairs) + "}" + f"sofia/gateway/{self.gateway}/{self.number} '&{app}'"
 
 

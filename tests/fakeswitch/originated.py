@@ -35,8 +35,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-_APP = re.compile(r"^&([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$", re.S)
+_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
+
+def app_and_args(text: str) -> tuple[str, str]:
+    """mod_commands: `&name(args)` is cut at the FIRST `)`, then split at the first `(`."""
+    name = text[1:].split(")", 1)[0]
+    app, _, arg = name.partition("(")
+    return app, arg
 
 def split_args(text: str) -> list[str]:
     """switch_separate_string on spaces: single quotes group and are removed."""
@@ -146,8 +152,10 @@ class OriginatedCall:
         return f"+OK {self.uuid}\n"
 
     def _run_app(self) -> None:
+        """The inline application; its data's ${variables} expanded when it runs, as FreeSWITCH does."""
         ch = self.channel
-        name, arg = self.app, self.app_args
+        name = self.app
+        arg = _VARIABLE.sub(lambda m: ch.get(m.group(1)) or "", self.app_args)
         app_uuid = f"{self.uuid[:8]}-app"
         ch.set("current_application", name)
         ch.set("current_application_data", arg)
@@ -227,14 +235,14 @@ def originate_through_gateway(sw: "FakeSwitch", args: str) -> str | None:
     except DialStringError:
         return None
     legs = ds.legs()
-    match = _APP.match(words[1])
-    if len(legs) != 1 or legs[0][1].endpoint.kind != "gateway" or match is None:
+    if len(legs) != 1 or legs[0][1].endpoint.kind != "gateway" or not words[1].startswith("&"):
         return None
+    app, arg = app_and_args(words[1])
     uuid = ds.var(legs[0][1], "origination_uuid", "") or ""
     if not uuid:
         import uuid as uuidlib
         uuid = str(uuidlib.uuid4())
-    call = OriginatedCall(sw, ds, uuid, match.group(1), (match.group(2) or "").strip())
+    call = OriginatedCall(sw, ds, uuid, app, arg)
     sw.originated.append(call)
     sw.originated_event.set()
     return call.run()

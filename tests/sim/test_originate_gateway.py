@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakeswitch import FakeSwitch
-from tests.fakeswitch.originated import split_args
+from tests.fakeswitch.originated import app_and_args, split_args
 
 from .rawpeer import RawPeer
 
@@ -20,9 +20,9 @@ UUID = "0a0a0a0a-1111-4222-8333-444444444444"
 JOB = "11111111-2222-3333-4444-555555555555"
 MOBILE = "+79161234567"
 ORIGINATE = (f"originate {{origination_uuid={UUID},ignore_early_media=true,originate_timeout=20,"
-             f"origination_caller_id_number=+74951234567}}sofia/gateway/trunk/{MOBILE} "
-             "'&play_and_get_digits(6 6 3 10000 # tone_stream://%(300,200,523) silence_stream://250 "
-             "recovery_code \\d+ 5000)'")
+             f"origination_caller_id_number=+74951234567,recovery_prompt=tone_stream://%(300\\,200\\,523)}}"
+             f"sofia/gateway/trunk/{MOBILE} "
+             "'&play_and_get_digits(6 6 3 10000 # ${recovery_prompt} silence_stream://250 recovery_code \\d+ 5000)'")
 # inbound_07's BACKGROUND_JOB headers, in order.
 JOB_HEADERS = ["Event-Name", "Core-UUID", "FreeSWITCH-Hostname", "FreeSWITCH-Switchname", "FreeSWITCH-IPv4",
                "FreeSWITCH-IPv6", "Event-Date-Local", "Event-Date-GMT", "Event-Date-Timestamp",
@@ -59,6 +59,13 @@ def test_split_args_keeps_a_quoted_application_whole():
     assert split_args("a  'b c(d e)' f") == ["a", "b c(d e)", "f"]
 
 
+def test_the_application_ends_at_the_first_closing_parenthesis():
+    """mod_commands originate: `&playback(tone_stream://%(1,2,3))` runs playback(tone_stream://%(1,2,3)."""
+    assert app_and_args("&play_and_get_digits(6 6 3 1 # tone_stream://%(1,2,3) x)") == \
+        ("play_and_get_digits", "6 6 3 1 # tone_stream://%(1,2,3")
+    assert app_and_args("&park()") == ("park", "") and app_and_args("&park") == ("park", "")
+
+
 def test_answered_mobile_keys_digits(sim):
     sim.mobile(MOBILE, answer_after=2)
     peer = connected(sim)
@@ -80,6 +87,7 @@ def test_answered_mobile_keys_digits(sim):
     assert "'%26play_and_get_digits(" in job.body.decode()        # switch_url_encode keeps ' and (
     done = messages[3]
     assert done.event_value("Unique-ID") == UUID and done.event_value("Application") == "play_and_get_digits"
+    assert done.event_value("Application-Data").startswith("6 6 3 10000 # tone_stream://%(300,200,523) ")
     assert done.event_value("variable_recovery_code") == "432109"
     assert messages[0].event_value("Caller-Caller-ID-Number") == "+74951234567"
     assert messages[0].event_value("Channel-Name") == f"sofia/gateway/trunk/{MOBILE}"

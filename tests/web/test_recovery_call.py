@@ -39,10 +39,17 @@ def plan(**changes) -> mobilecall.CallPlan:
 def test_the_originate_command_is_one_leg_to_the_mobile_with_the_company_number():
     assert plan(prompt="/usr/share/callrouter/recovery.wav").originate() == (
         "{origination_uuid=5d3c0c55-7a0f-4a55-9d3c-1f0000000001,ignore_early_media=true,originate_timeout=30,"
-        "origination_caller_id_number=+74951234567}sofia/gateway/trunk/+79161234567 "
-        "'&play_and_get_digits(6 6 3 10000 # /usr/share/callrouter/recovery.wav silence_stream://250 "
-        "recovery_code \\d+ 5000)'")
-    assert "tone_stream://" in plan().originate()
+        "origination_caller_id_number=+74951234567,recovery_prompt=/usr/share/callrouter/recovery.wav}"
+        "sofia/gateway/trunk/+79161234567 "
+        "'&play_and_get_digits(6 6 3 10000 # ${recovery_prompt} silence_stream://250 recovery_code \\d+ 5000)'")
+
+
+def test_the_default_tone_keeps_out_of_the_applications_parentheses():
+    """originate cuts `&app(...)` at the first `)`: the tone's `%(...)` goes in a variable, commas escaped."""
+    command = plan().originate()
+    app = command.split(" '&", 1)[1]
+    assert app.index(")") == len(app) - 2            # the only `)` closes the application
+    assert "recovery_prompt=tone_stream://%(300\\,200\\,523);" in command
 
 
 @pytest.mark.parametrize("bad", [dict(number="+7916,user/boss"), dict(number="123|456"), dict(gateway="a/b"),
