@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from daemon.web.auth import SESSION_COOKIE
 from tests.web.company import PASSWORDS

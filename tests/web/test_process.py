@@ -99,3 +99,29 @@ def test_a_bad_config_is_refused_at_start(tmp_path):
                             timeout=60)
     assert result.returncode == 1
     assert "was not loaded" in result.stderr and "web.listen" in result.stderr
+
+
+def test_the_config_file_may_come_from_callrouter_config(process, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from tests.web.browser import free_port
+    port = free_port()
+    env = dict(os.environ, CALLROUTER_CONFIG=str(process.config), CALLROUTER_WEB_LISTEN=f"127.0.0.1:{port}")
+    with open(tmp_path / "env.log", "wb") as log:
+        child = subprocess.Popen([sys.executable, "-m", "daemon", "web"], env=env, stdout=log,
+                                 stderr=subprocess.STDOUT, cwd=str(process.config.parent))
+    try:
+        until(lambda: _healthy(port) or child.poll() is not None, 30)
+        assert child.poll() is None, (tmp_path / "env.log").read_text()
+    finally:
+        child.terminate()
+        assert child.wait(15) == 0
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False

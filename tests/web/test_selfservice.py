@@ -1,8 +1,6 @@
 """«Профиль»: state now, reception settings, the forward-to-mobile switch, password change."""
 from __future__ import annotations
 
-import datetime as dt
-import re
 
 from store import credentials as creds
 from tests.web.company import PASSWORDS
