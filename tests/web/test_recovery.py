@@ -190,6 +190,10 @@ def test_the_whole_flow_keys_the_code_resets_both_hashes_and_ends_sessions(make_
     assert [a for a in site.audit() if a[2].startswith("recovery")] == [
         ("203", "petr", "recovery_request"), ("203", "petr", "recovery_call"),
         ("203", "petr", "recovery_verified"), ("203", "petr", "recovery_reset")]
+    admin = site.client()
+    api_sign_in(admin, "boss")
+    signins = admin.get("/admin/signins").get_data(as_text=True)
+    assert "восстановление: код подтверждён" in signins and "восстановление: пароль изменён" in signins
     metrics = site.ctx.metrics.registry
     assert metrics.get_sample_value("callrouter_web_recoveries_total", {"outcome": "recovery_reset"}) == 1
     with gevent.Timeout(5):
