@@ -279,14 +279,17 @@ class Recovery:
                           sms_hash=self.ctx.run_cpu(hash_code, code))
         for line in audit:
             self.store.audit(now, *line)
-        if sending and employee is not None:
+        if sending and employee is not None:      # sent after the answer: the page takes as long for anyone
             text = f"Код для смены пароля ({snapshot.company.name}): {code}. Никому его не сообщайте."
-            try:
-                self.send_sms(settings.sms, employee.mobile, text)
-            except sms.SmsError as exc:
-                log.error("recovery SMS to %s's mobile failed: %s", employee.login, exc)
-                self.store.audit(now, request.typed, request.login, address, "recovery_failed")
+            self.spawn(self._send_sms, settings.sms, employee, text, request.typed, address)
         return None
+
+    def _send_sms(self, settings, employee: Employee, text: str, typed: str, address: str) -> None:
+        try:
+            self.send_sms(settings, employee.mobile, text)
+        except sms.SmsError as exc:
+            log.error("recovery SMS to %s's mobile failed: %s", employee.login, exc)
+            self.store.audit(self.ctx.clock(), typed, employee.login, address, "recovery_failed")
 
     def typed_code(self, snapshot: Snapshot, token: str, code: str, address: str) -> Optional[Refusal]:
         request = self.find(token)

@@ -320,6 +320,9 @@ def test_the_sms_channel(make_site, sms_gateway):
     assert 'id="sms"' not in page                               # while the call rings, no SMS
     site.wait_state(browser, "ended")
     assert site.post(browser, "/recover/sms").status_code == 302
+    with gevent.Timeout(5):
+        while not sms_gateway.requests:
+            gevent.sleep(0.01)
     (sent,) = sms_gateway.requests
     assert sent["method"] == "POST" and sent["path"] == "/send" and sent["auth"] == "sms-secret"
     assert sent["type"] == "application/json"

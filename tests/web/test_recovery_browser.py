@@ -193,6 +193,9 @@ def test_no_answer_then_a_code_by_sms(recovery_site):
 
     in_thread(ask)
     assert len(sim.originated) == before + 1
+    with gevent.Timeout(10):
+        while not SmsGateway.bodies:
+            gevent.sleep(0.02)
     (sent,) = [b for b in SmsGateway.bodies if b["phone"] == "+79167654321"]
     code = re.search(r"\b(\d{6})\b", sent["text"]).group(1)
 
