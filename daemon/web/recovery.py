@@ -12,16 +12,12 @@ What makes the answer the same for everyone: a request row is written for any
 login (with `login=""` when it names nobody who can be called), the same hashing is
 done, and such a row's "call" ends like an unanswered one after the ring timeout.
 
-Secrets: the browser holds a random token; the store keeps its SHA-256. The code
-shown is derived from the token (HMAC), so the store never holds it; what it holds
-is the code's scrypt hash (slow enough that a copy of the table does not give the
-code back within its 5 minutes). Codes are compared in constant time.
+Secrets: the browser holds a random token; the store keeps its SHA-256 and the code's
+scrypt hash; the code shown is derived from the token (daemon/web/recoverycodes.py).
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -33,6 +29,8 @@ from config.models import Employee
 from config.snapshot import Snapshot
 from daemon import mail
 from daemon.web import mobilecall, sms
+from daemon.web.recoverycodes import code_matches, derive_code, hash_code
+from daemon.web.recoverynotice import notice_message
 from daemon.web.selfservice import Refusal, password_problem
 from daemon.web.signin import find_employee
 from store import credentials as creds
@@ -48,27 +46,6 @@ HOUR = dt.timedelta(hours=1)
 STALE_CALL = dt.timedelta(minutes=4)         # a call whose process died: counts as unanswered
 ENDED = ("no_answer", "hung_up", "failed", "wrong")
 OPEN = ("calling", "keying", "sms_sent") + ENDED
-_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
-
-
-def derive_code(token: str) -> str:
-    digest = hmac.new(token.encode("utf-8", "surrogateescape"), b"callrouter recovery code", hashlib.sha256).digest()
-    return f"{int.from_bytes(digest[:8], 'big') % 10 ** 6:06d}"
-
-
-def hash_code(code: str) -> str:
-    salt = secrets.token_bytes(16)
-    return f"scrypt${salt.hex()}${hashlib.scrypt(code.encode('ascii'), salt=salt, **_SCRYPT).hex()}"
-
-
-def code_matches(stored: str, code: str) -> bool:
-    """Constant-time comparison of `code` with a `hash_code` value (False for a malformed one)."""
-    try:
-        kind, salt, digest = stored.split("$")
-        candidate = hashlib.scrypt(code.encode("ascii", "replace")[:64], salt=bytes.fromhex(salt), **_SCRYPT).hex()
-    except ValueError:
-        candidate, digest = "x", "y"
-    return hmac.compare_digest(candidate, digest)
 
 
 @dataclass(frozen=True)
@@ -343,28 +320,3 @@ class Recovery:
             self.send_mail(smtp, message)
         except mail.MailError as exc:
             log.error("could not e-mail %s about the password reset: %s", login, exc)
-
-
-def notice_message(snapshot: Snapshot, employee: Employee, address: str, now: dt.datetime, sender: str):
-    from email.headerregistry import Address
-    from email.message import EmailMessage
-    from email.utils import formatdate, make_msgid
-    local = now.astimezone(snapshot.zone_of(employee))
-    message = EmailMessage()
-    message["Subject"] = f"Пароль изменён ({snapshot.company.name})"
-    message["From"] = sender
-    message["To"] = Address(display_name=employee.name, addr_spec=employee.email)
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    message.set_content("\n".join([
-        f"Здравствуйте, {employee.name}!",
-        "",
-        f"{local:%d.%m.%Y %H:%M} пароль вашей учётной записи {employee.login} изменён через «Забыли пароль?»:",
-        f"код подтвердили с мобильного {employee.mobile} (адрес в сети: {address or 'неизвестен'}).",
-        "",
-        "Этот же пароль — пароль SIP: введите новый пароль в рабочем телефоне и софтфонах, иначе они",
-        "перестанут подключаться. Все входы в личный кабинет завершены.",
-        "",
-        "Если это были не вы, немедленно сообщите администратору.",
-    ]) + "\n", charset="utf-8")
-    return message
