@@ -407,3 +407,23 @@ def test_recovery_is_usable_without_a_running_call_process(make_site):
     assert site.state(browser) == "calling"
     site.clock.advance(241)
     assert site.state(browser) == "ended"
+
+
+def test_forms_without_their_csrf_token_are_refused(make_site):
+    site = make_site()
+    client = site.client()
+    assert client.post("/recover", data={"login": "petr"}).status_code == 400
+    assert site.sim.originated == [] and not any(a[2] == "recovery_request" for a in site.audit())
+
+
+def test_a_verified_code_leaves_ten_minutes_to_set_the_password(make_site):
+    site = make_site()
+    site.sim.mobile(MOBILE, answer_after=1)
+    browser = site.client()
+    site.ask(browser, "petr")
+    site.sim.wait_originated().press(shown_code(site.page(browser)))
+    site.wait_state(browser, "verified")
+    site.clock.advance(601)
+    assert site.state(browser) == "expired"
+    assert site.post(browser, "/recover/password", new=NEW, again=NEW).status_code == 409
+    assert creds.verify_http(site.store.credentials_for("petr").password_hash, PASSWORDS["petr"], site.store.hasher)
