@@ -184,9 +184,9 @@ def run_passwd(args: argparse.Namespace) -> int:
     store = open_store_or_exit(snapshot)
     try:
         store.sync_directory(snapshot)
+        from store.web import WebStore            # web sessions end first: none outlives the old password
+        WebStore(store).end_sessions_of(employee.login)
         store.set_password(employee.login, password, snapshot.company.domain)
-        from store.web import WebStore
-        WebStore(store).end_sessions_of(employee.login)        # the old password's web sessions end too
     finally:
         store.close()
     print(f"New password for {employee.login}: set it in their phones and softphones; the old one no longer works.")
