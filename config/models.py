@@ -589,5 +589,5 @@ class ConfigFile(Model):
     freeswitch: FreeswitchSettings = FreeswitchSettings()
     store: StoreSettings = StoreSettings()
     features: FeatureCodes = FeatureCodes()
-    web: WebSettings = WebSettings()
     recovery: RecoverySettings = RecoverySettings()
+    web: WebSettings = WebSettings()
