@@ -652,6 +652,33 @@ class WebSettings(Model):
     throttle: WebThrottle = WebThrottle()
 
 
+class RecoverySms(Model):
+    """An SMS gateway reached by one HTTP request: `{phone}` and `{text}` in `url` and
+    `body` are replaced (URL-encoded in the URL, JSON-escaped in a JSON body, form-encoded
+    in a form body); headers are sent as written (an API key goes here)."""
+    url: str = Field(pattern=r"^https?://")
+    method: Literal["GET", "POST", "PUT"] = "POST"
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    body: str = '{"to": "{phone}", "text": "{text}"}'
+    timeout: Annotated[float, Field(gt=0, le=60)] = 10.0
+
+
+class RecoverySettings(Model):
+    """Password recovery through the employee's personal mobile (`callrouter web`).
+
+    The call goes out through `company.gateway` and shows `company.caller_id` (or the
+    first company number); `prompt` is a sound file FreeSWITCH can play (None: a tone).
+    """
+    enabled: bool = True
+    # A path FreeSWITCH can play; it goes into the originate command, so no spaces, quotes,
+    # brackets or commas.
+    prompt: Optional[str] = Field(default=None, pattern=r"^[^\s'(){},]+$")
+    ring_timeout: Annotated[int, Field(ge=10, le=120)] = 45
+    calls_per_hour: Annotated[int, Field(ge=1, le=20)] = 3        # per employee, calls and SMS together
+    address_per_hour: Annotated[int, Field(ge=1, le=10000)] = 20  # requests per client address
+    sms: Optional[RecoverySms] = None
+
+
 class ConfigFile(Model):
     company: Company
     departments: tuple[Department, ...] = ()
@@ -660,6 +687,7 @@ class ConfigFile(Model):
     freeswitch: FreeswitchSettings = FreeswitchSettings()
     store: StoreSettings = StoreSettings()
     features: FeatureCodes = FeatureCodes()
+    recovery: RecoverySettings = RecoverySettings()
     web: WebSettings = WebSettings()
     recordings: RecordingsSettings = RecordingsSettings()
 

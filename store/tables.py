@@ -287,4 +287,26 @@ recording_access = Table(
     Column("address", String(64), nullable=False, default=""),
     Index(None, "at"),
     Index(None, "call_uuid"),
+# --------------------------------------------------------------------------- password recovery (revision 0005)
+# One row per «Забыли пароль?» request. The browser keeps a random token; the row is
+# found by its SHA-256 and the code the page shows is derived from the token, so the
+# table holds neither (daemon/web/recovery.py). Codes are stored as scrypt hashes.
+
+recovery_requests = Table(
+    "recovery_requests", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("login", String(LOGIN), nullable=False, default=""),   # "" when the login named nobody with a mobile
+    Column("typed", String(LOGIN), nullable=False, default=""),
+    Column("address", String(64), nullable=False, default=""),
+    Column("created", UTCDateTime, nullable=False),
+    Column("expires", UTCDateTime, nullable=False),
+    Column("code_hash", String(200), nullable=False),                # the code keyed on the call
+    Column("sms_hash", String(200), nullable=False, default=""),     # the code sent by SMS, when one was
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("state", String(20), nullable=False),                     # see store/recovery.py STATES
+    Column("call_uuid", String(64), nullable=False, default=""),
+    Column("verified", UTCDateTime, nullable=True),
+    Column("used", UTCDateTime, nullable=True),
+    Index(None, "login", "created"),
+    Index(None, "expires"),
 )

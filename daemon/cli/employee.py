@@ -211,6 +211,8 @@ def run_passwd(args: argparse.Namespace) -> int:
     store = open_store_or_exit(snapshot)
     try:
         store.sync_directory(snapshot)
+        from store.web import WebStore            # web sessions end first: none outlives the old password
+        WebStore(store).end_sessions_of(employee.login)
         store.set_password(employee.login, password, snapshot.company.domain)
     except Exception as exc:
         return _fail(f"the password was not changed: {store.describe()}: {store_error(exc)}")

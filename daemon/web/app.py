@@ -97,6 +97,8 @@ class WebContext:
         self.web = WebStore(self.store)
         self.signin = SignIn(self.store, self.web, self.metrics, self.clock, self.run_cpu,
                              lambda login, snapshot: self.scope_for(login, snapshot) is not None)
+        from daemon.web.recovery import Recovery
+        self.recovery = Recovery(self)
 
 
 def create_app(ctx: WebContext) -> Flask:
@@ -110,6 +112,9 @@ def create_app(ctx: WebContext) -> Flask:
     app.register_blueprint(ops.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(pages.blueprint)
+    from daemon.web import recovery_pages
+    app.register_blueprint(recovery_pages.blueprint)
+    app.register_blueprint(recovery_pages.api_blueprint, url_prefix="/api/v1")
     pages.install_filters(app)
     from daemon.web import recordings               # issue 11: recordings and their audit log
     app.register_blueprint(recordings.blueprint)

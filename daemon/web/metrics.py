@@ -22,3 +22,7 @@ class WebMetrics:
         # The name ConfigHolder counts reloads under (daemon.config_reload).
         self.config_reloads_total = Counter(
             "callrouter_web_config_reloads_total", "Config reloads, by result (ok, error).", ["result"], registry=r)
+        # «Забыли пароль?» (daemon/web/recovery.py): each audit-log outcome, as store/recovery.py AUDIT names them.
+        self.recoveries_total = Counter(
+            "callrouter_web_recoveries_total", "Password recovery steps, by outcome (recovery_request, "
+            "recovery_call, recovery_verified, recovery_reset, recovery_limited, ...).", ["outcome"], registry=r)

@@ -246,7 +246,12 @@ def _sofia_contact(sw: "FakeSwitch", args: str) -> str:
 
 
 def _originate(sw: "FakeSwitch", args: str) -> str:
-    """Only the immediate failures of ``originate`` are simulated (inbound_07)."""
+    """A leg through a gateway with an inline application runs (originated.py); otherwise
+    only the immediate failures of ``originate`` are simulated (inbound_07)."""
+    from .originated import originate_through_gateway
+    body = originate_through_gateway(sw, args)
+    if body is not None:
+        return body
     dial = args.split()[0] if args else ""
     try:
         ds = parse(dial)

@@ -89,11 +89,31 @@ class InboundConnection:
         self.id = next(_connection_ids)
         self.address = address
         self.subscription = Subscription()
+        self.filters: list[tuple[str, str]] = []        # inbound `filter HEADER VALUE` (OR-ed)
         self.outbox = Outbox(sock, f"inbound#{self.id}")
         self.reader = CommandReader(sock)
 
     def deliver_event(self, event, fmt: str) -> None:
+        if self.filters and not self._passes(event):
+            return
         self.outbox.send(serialize(event, fmt))
+
+    def _passes(self, event) -> bool:
+        """mod_event_socket's filters: with any set, an event goes out when one of them matches."""
+        for header, value in self.filters:
+            if header.lower() == "unique-id" and event.uuid == value:
+                return True
+            if any(name == header and str(got) == value for name, got in (*event.first, *event.tail)):
+                return True
+        return False
+
+    def _filter(self, command: Command) -> bytes:
+        header, _, value = command.argument.partition(" ")
+        value = value.strip()
+        if not header or not value:
+            return command_reply("-ERR invalid syntax")
+        self.filters.append((header, value))
+        return command_reply(f"+OK filter added. [{header}]=[{value}]")
 
     def run(self) -> None:
         try:
@@ -129,7 +149,7 @@ class InboundConnection:
                 self.outbox.send(command_reply("+OK bye"))
                 self.outbox.send(inbound_goodbye())
                 return
-            reply = handle_common(self.sw, self, command)
+            reply = self._filter(command) if command.verb == "filter" else handle_common(self.sw, self, command)
             if reply is None and command.verb == "sendmsg":
                 uuid = command.argument
                 ok = bool(uuid) and self.sw.send_message(uuid, command)

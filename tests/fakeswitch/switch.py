@@ -25,6 +25,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import gevent
+import gevent.event
 
 from . import api
 from .call import CallFlow, CallOptions, SimCall
@@ -106,6 +107,9 @@ class FakeSwitch:
         self._registration_rng = random.Random(seed ^ 0x5EED)
         #: record_session failures (recorder.py): None, "unwritable" (every open fails), "empty".
         self.recording_failure: str | None = None
+        #: Legs placed with ``originate`` through a gateway (originated.py), oldest first.
+        self.originated: list = []
+        self.originated_event = gevent.event.Event()
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -296,6 +300,14 @@ class FakeSwitch:
 
     def call_finished(self, flow: CallFlow) -> None:
         self._flows.pop(flow.uuid, None)
+
+    def wait_originated(self, count: int = 1, timeout: float = 5.0):
+        """The ``count``-th leg placed with ``originate`` (waits up to ``timeout`` real seconds)."""
+        with gevent.Timeout(timeout, AssertionError(f"no originate #{count} within {timeout} s")):
+            while len(self.originated) < count:
+                self.originated_event.clear()
+                self.originated_event.wait()
+        return self.originated[count - 1]
 
     # -- channels (api support) ----------------------------------------------------------
 
