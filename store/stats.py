@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, cast, exists, func, literal, or_, select, text, union_all
+from sqlalchemy import BigInteger, Integer, and_, case, cast, exists, func, literal, or_, select, text, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from config.access import COMPANY, DEPARTMENTS, Scope
@@ -44,8 +44,8 @@ BUCKET = 900                # seconds: quarter hours map to local hours exactly 
 NOT_CALLED_BACK_LIMIT = 100
 
 
-@dataclass(frozen=True)
-class GroupStats:
+class GroupStats(NamedTuple):
+    """A tuple, not a dataclass: a company's month makes ten thousand of them."""
     key: str                                # department name or login; "" for the totals
     received: int
     answered: int
@@ -167,11 +167,13 @@ def _raw_segments(scope: Scope, start, end, sign: int) -> list:
     out = []
     for rows in (parties, received):
         x = rows.c
-        out.append(select(x.party, (func.count() * sign).label("received"),
-                          *((func.sum(x[name]) * sign).label(name) for name in ("answered", "missed")),
-                          (func.sum(x.wait) * sign).label("wait_sum"), (func.sum(x.talk) * sign).label("talk_sum"),
-                          *((func.sum(case((x.bucket == i, 1), else_=0)) * sign).label(name)
-                            for i, name in enumerate(_HIST)))
+        counts = [func.count(), func.sum(x.answered), func.sum(x.missed)]
+        counts += [func.sum(case((x.bucket == i, 1), else_=0)) for i in range(WAIT_BUCKETS)]
+        counters = [cast(n * sign, Integer) for n in counts]          # PostgreSQL sums integers fast, numerics not
+        out.append(select(x.party, *(n.label(name) for n, name in zip(counters[:3], SUMS[:3])),
+                          cast(func.sum(x.wait) * sign, BigInteger).label("wait_sum"),
+                          cast(func.sum(x.talk) * sign, BigInteger).label("talk_sum"),
+                          *(n.label(name) for n, name in zip(counters[3:], _HIST)))
                    .group_by(x.party))
     return out
 
@@ -179,7 +181,7 @@ def _raw_segments(scope: Scope, start, end, sign: int) -> list:
 def _rollup_segment(scope: Scope, level: str, a, b, sign: int):
     r = call_rollups.c
     one = level == "m" and b == next_month(a)
-    stmt = select(r.party.label("party"), *((r[name] * sign).label(name) for name in SUMS)).where(
+    stmt = select(r.party.label("party"), *((r[name] if sign == 1 else r[name] * sign).label(name) for name in SUMS)).where(
         r.level == level, *((r.period == a,) if one else (r.period >= a, r.period < b)))
     if not scope.internal:
         stmt = stmt.where(r.external.is_(True))
