@@ -36,7 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from config.access import COMPANY, DEPARTMENTS, Scope
 from store.history_facts import DEPARTMENT, EMPLOYEE, NOT_ANSWERED
-from store.rollups import CALLS, SUMS, WAIT_EDGES, cover, hour_of, next_month
+from store.rollups import CALLS, SUMS, Agg, WAIT_EDGES, cover, hour_of, next_month
 from store.scope import calls_of, party_clause, scope_clause
 from store.tables import WAIT_BUCKETS, UNCALLED_WHERE, call_parties, call_rollups, calls
 
@@ -216,8 +216,39 @@ def _sums(conn, segments: list) -> dict[str, Sums]:
 
 
 def _raw_sums(conn, scope: Scope, start, end) -> dict[str, Sums]:
-    """Per party and for the calls ("*"), from the raw rows of [start, end)."""
-    return _sums(conn, _raw_segments(scope, start, end, 1))
+    """Per party and for the calls ("*"), from the raw rows of [start, end).
+
+    A department's or a person's scope has a few dozen parties: grouping by party and
+    wait bucket and adding the buckets up here is twice as fast as the single query of
+    `_sums` (whose per-bucket CASE sums run on every raw row).
+    """
+    out: dict[str, Agg] = {}
+    p = call_parties.c
+    bucket = _wait_bucket(p.wait)
+    for party, w, n, answered, missed, wait, talk in conn.execute(
+            select(p.party, bucket, func.count(), func.sum(_flag(p.answered)), func.sum(_flag(p.missed)),
+                   func.sum(p.wait), func.sum(p.talk)).where(_party_where(scope, start, end))
+            .group_by(p.party, bucket)):
+        _into(out.setdefault(party, Agg()), w, n, answered, missed, wait, talk)
+    c = calls.c
+    bucket = _wait_bucket(c.wait)
+    answered = c.result == "answered"
+    for w, n, n_answered, wait, talk in conn.execute(
+            select(bucket, func.count(), func.sum(case((answered, 1), else_=0)), func.sum(c.wait),
+                   func.sum(case((answered, c.talk), else_=0))).where(_received_where(scope, start, end))
+            .group_by(bucket)):
+        _into(out.setdefault(CALLS, Agg()), w, n, n_answered, n - (n_answered or 0), wait, talk)
+    return {party: Sums(a.received, a.answered, a.missed, a.wait_sum, a.talk_sum, a.p90())
+            for party, a in out.items() if a.received}
+
+
+def _into(agg: Agg, bucket, n, answered, missed, wait, talk) -> None:
+    agg.received += n
+    agg.answered += int(answered or 0)
+    agg.missed += int(missed or 0)
+    agg.wait_sum += int(wait or 0)
+    agg.talk_sum += int(talk or 0)
+    agg.hist[int(bucket)] += n
 
 
 def _company_sums(conn, scope: Scope, start, end) -> dict[str, Sums]:
