@@ -194,25 +194,22 @@ def _sums(conn, segments: list) -> dict[str, Sums]:
     rows, and building an object per row and bucket in Python took most of a second.
 
     The percentile is the upper edge of the first bucket whose running total reaches
-    90 % of the received calls (`10 * running >= 9 * received`: no division, so
-    PostgreSQL's numeric sums need no rounding); what store.rollups.Agg.p90 says.
+    90 % of the received calls (`10 * running >= 9 * received`: integers only, no
+    rounding on either database); what store.rollups.Agg.p90 says.
     """
     union = union_all(*segments).subquery() if len(segments) > 1 else segments[0].subquery()
     u = union.c
-    summed = select(u.party, *(func.sum(u[name]).label(name) for name in SUMS)).group_by(u.party).subquery()
+    summed = select(u.party, *(cast(func.sum(u[name]), BigInteger).label(name) for name in SUMS)  # not numeric
+                    ).group_by(u.party).subquery()
     s = summed.c
     running, whens = None, []
     for i, edge in enumerate(WAIT_EDGES):
         running = s[f"w{i}"] if running is None else running + s[f"w{i}"]
         whens.append((running * 10 >= s.received * 9, edge))
     p90 = case((s.received <= 0, None), *whens, else_=WAIT_EDGES[-1])
-    out = {}
-    for party, received, answered, missed, wait_sum, talk_sum, wait_p90 in conn.execute(
-            select(s.party, s.received, s.answered, s.missed, s.wait_sum, s.talk_sum, p90)
-            .where(s.received != 0)):
-        out[party] = Sums(int(received), int(answered or 0), int(missed or 0), int(wait_sum or 0),
-                          int(talk_sum or 0), None if wait_p90 is None else int(wait_p90))
-    return out
+    rows = conn.execute(select(s.party, s.received, s.answered, s.missed, s.wait_sum, s.talk_sum, p90)
+                        .where(s.received != 0)).all()
+    return {row[0]: Sums._make(row[1:]) for row in rows}         # integers already: cast to BIGINT
 
 
 def _raw_sums(conn, scope: Scope, start, end) -> dict[str, Sums]:
