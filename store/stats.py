@@ -36,9 +36,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from config.access import COMPANY, DEPARTMENTS, Scope
 from store.history_facts import DEPARTMENT, EMPLOYEE, NOT_ANSWERED
-from store.rollups import CALLS, SUMS, Agg, WAIT_EDGES, cover, hour_of, next_month
+from store.rollups import CALLS, SUMS, WAIT_EDGES, Agg, cover, hour_of, next_month
 from store.scope import calls_of, party_clause, scope_clause
-from store.tables import WAIT_BUCKETS, UNCALLED_WHERE, call_parties, call_rollups, calls
+from store.tables import UNCALLED_WHERE, WAIT_BUCKETS, call_parties, call_rollups, calls
 
 BUCKET = 900                # seconds: quarter hours map to local hours exactly in every real time zone
 NOT_CALLED_BACK_LIMIT = 100

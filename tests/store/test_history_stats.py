@@ -120,7 +120,7 @@ def test_the_database_sums_as_python_would(spread, start, end):
 
 def test_the_90th_percentile_in_sql_for_every_bucket(store):
     """A party whose waits put the 90th percentile in each histogram bucket in turn."""
-    from sqlalchemy import select, literal, union_all
+    from sqlalchemy import literal, select
     rows = []
     for edge_index, wait in enumerate(list(WAIT_EDGES) + [5000]):
         agg = Agg()
