@@ -95,3 +95,43 @@ def test_the_90th_percentile_is_the_upper_edge_of_its_bucket():
     assert agg.p90() == 15
     assert [wait_bucket(w) for w in (0, 5, 6, 3600, 3601)] == [0, 0, 1, len(WAIT_EDGES) - 1, len(WAIT_EDGES)]
     assert Agg().p90() is None
+
+
+@pytest.mark.parametrize("start, end", PERIODS[:2] + PERIODS[3:4])
+def test_the_database_sums_as_python_would(spread, start, end):
+    """The sums and the 90th percentile the statistics get from one SQL query are what
+    adding each party's rows in Python (store.rollups.Agg) gives."""
+    from sqlalchemy import select
+    from store.tables import call_parties
+    store, snapshot = spread
+    p = call_parties.c
+    expected: dict[str, Agg] = {}
+    with store.engine.connect() as conn:
+        for party, answered, missed, wait, talk in conn.execute(
+                select(p.party, p.answered, p.missed, p.wait, p.talk).where(p.started >= start, p.started < end)):
+            if answered or missed:
+                expected.setdefault(party, Agg()).add_call(answered, missed, wait, talk)
+        got = stats._company_sums(conn, scope_for("boss", snapshot), start, end)
+    assert expected
+    for party, agg in expected.items():
+        assert got[party] == (agg.received, agg.answered, agg.missed, agg.wait_sum, agg.talk_sum, agg.p90()), party
+    assert {p for p in got if p != "*"} == set(expected)
+
+
+def test_the_90th_percentile_in_sql_for_every_bucket(store):
+    """A party whose waits put the 90th percentile in each histogram bucket in turn."""
+    from sqlalchemy import literal, select
+    rows = []
+    for edge_index, wait in enumerate(list(WAIT_EDGES) + [5000]):
+        agg = Agg()
+        for w in [0] * 8 + [wait] * 2:
+            agg.add_call(True, False, w, 0)
+        rows.append((f"e:p{edge_index}", agg))
+    segments = [select(literal(party).label("party"),
+                       *(literal(v).label(name) for v, name in zip(
+                           [a.received, a.answered, a.missed, a.wait_sum, a.talk_sum, *a.hist], stats.SUMS)))
+                for party, a in rows]
+    with store.engine.connect() as conn:
+        got = stats._sums(conn, segments)
+    assert {party: s.wait_p90 for party, s in got.items()} == {party: a.p90() for party, a in rows}
+    assert [a.p90() for _, a in rows] == list(WAIT_EDGES) + [WAIT_EDGES[-1]]
