@@ -287,6 +287,9 @@ recording_access = Table(
     Column("address", String(64), nullable=False, default=""),
     Index(None, "at"),
     Index(None, "call_uuid"),
+)
+
+
 # --------------------------------------------------------------------------- password recovery (revision 0005)
 # One row per «Забыли пароль?» request. The browser keeps a random token; the row is
 # found by its SHA-256 and the code the page shows is derived from the token, so the

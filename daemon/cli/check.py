@@ -37,6 +37,13 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
                              + (f", now {default})" if default else ", unset)"))
 
 
+def add_log_level_argument(parser: argparse.ArgumentParser) -> None:
+    """`--log-level LEVEL` of the long-running commands (run, web)."""
+    from daemon import logs
+    parser.add_argument("--log-level", default="info", choices=logs.LEVELS, metavar="LEVEL",
+                        help=f"the least severe log lines written to stderr: {', '.join(logs.LEVELS)} [info]")
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         snapshot = load(args.config)

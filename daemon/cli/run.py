@@ -13,7 +13,7 @@ import os
 import sys
 
 from config.loader import ConfigError
-from daemon.cli.check import add_config_argument
+from daemon.cli.check import add_config_argument, add_log_level_argument
 from daemon import logs
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,7 @@ def register(subparsers) -> None:
                     "ESL link, serve /metrics. SIGHUP or a change of the file reloads the "
                     "config; SIGTERM/SIGINT drain the calls in progress and exit.")
     add_config_argument(parser)
-    parser.add_argument("--log-level", default="info", choices=logs.LEVELS, metavar="LEVEL",
-                        help=f"the least severe log lines written to stderr: {', '.join(logs.LEVELS)} [info]")
+    add_log_level_argument(parser)
     parser.add_argument("--listen", metavar="HOST:PORT", default=os.environ.get("CALLROUTER_LISTEN"),
                         help="outbound ESL address (default: daemon.listen; env CALLROUTER_LISTEN)")
     parser.add_argument("--http", metavar="HOST:PORT", default=os.environ.get("CALLROUTER_HTTP"),

@@ -13,7 +13,7 @@ import sys
 
 from config.loader import ConfigError
 from daemon import logs
-from daemon.cli.check import add_config_argument
+from daemon.cli.check import add_config_argument, add_log_level_argument
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def register(subparsers) -> None:
         description="Serve the employees' pages and JSON API on web.listen: sign-in, call history, "
                     "statistics, profile. SIGHUP or a change of the file reloads the config.")
     add_config_argument(parser)
-    parser.add_argument("--log-level", default="info", choices=logs.LEVELS)
+    add_log_level_argument(parser)
     parser.add_argument("--listen", metavar="HOST:PORT", default=os.environ.get("CALLROUTER_WEB_LISTEN"),
                         help="address to serve on (default: web.listen; env CALLROUTER_WEB_LISTEN)")
     parser.set_defaults(func=run)

@@ -9,13 +9,13 @@ import json
 import re
 import shutil
 import subprocess
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 import yaml
 
 from daemon.metrics import Metrics
+from tests.deploy.units import directives
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 UNIT = DEPLOY / "systemd" / "callrouter.service"
@@ -36,21 +36,6 @@ def exported_metrics() -> set[str]:
     return names
 
 
-def unit_directives() -> dict[str, dict[str, list[str]]]:
-    sections: dict[str, dict[str, list[str]]] = {}
-    current = None
-    for line in UNIT.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("["):
-            current = sections.setdefault(line.strip("[]"), defaultdict(list))
-        else:
-            key, _, value = line.partition("=")
-            current[key].append(value)
-    return sections
-
-
 def dashboard_expressions() -> list[str]:
     dashboard = json.loads(DASHBOARD.read_text())
     return [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
@@ -63,18 +48,18 @@ def alert_rules() -> list[dict]:
 # --------------------------------------------------------------------------- systemd
 
 def test_unit_runs_the_daemon_as_its_own_user_and_restarts_it():
-    service = unit_directives()["Service"]
+    service = directives(UNIT)["Service"]
     assert service["Type"] == ["notify"]
     assert service["User"] == ["callrouter"] and service["Group"] == ["callrouter"]
     assert service["ExecStart"][0].split()[1:3] == ["run", "-c"]
     assert service["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
     assert service["Restart"] == ["on-failure"]
     assert service["StateDirectory"] == ["callrouter"]
-    assert unit_directives()["Install"]["WantedBy"] == ["multi-user.target"]
+    assert directives(UNIT)["Install"]["WantedBy"] == ["multi-user.target"]
 
 
 def test_unit_is_hardened():
-    service = unit_directives()["Service"]
+    service = directives(UNIT)["Service"]
     expected = {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
                 "PrivateDevices": "yes", "RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX",
                 "CapabilityBoundingSet": "", "RestrictSUIDSGID": "yes", "SystemCallArchitectures": "native"}
@@ -82,7 +67,7 @@ def test_unit_is_hardened():
 
 
 def test_unit_gives_draining_calls_time_to_finish():
-    stop = unit_directives()["Service"]["TimeoutStopSec"][0]
+    stop = directives(UNIT)["Service"]["TimeoutStopSec"][0]
     assert int(stop.rstrip("s")) > 30          # daemon.drain_timeout's default
 
 

@@ -8,26 +8,18 @@ import subprocess
 import pytest
 
 from tests.deploy.test_operations import DEPLOY, alert_rules, exported_metrics
+from tests.deploy.units import directives
 
 SERVICE = DEPLOY / "systemd" / "callrouter-recordings-prune.service"
 TIMER = DEPLOY / "systemd" / "callrouter-recordings-prune.timer"
 
 
-def directives(path) -> dict[str, str]:
-    found = {}
-    for line in path.read_text().splitlines():
-        if "=" in line and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            found[key.strip()] = value.strip()
-    return found
-
-
 def test_the_timer_runs_prune_daily_as_the_daemons_user():
     service, timer = directives(SERVICE), directives(TIMER)
-    assert service["Type"] == "oneshot" and service["User"] == "callrouter"
-    assert service["ExecStart"].split()[1:4] == ["recordings", "prune", "-c"]
-    assert timer["OnCalendar"].startswith("*-*-*") and timer["Persistent"] == "true"
-    assert timer["WantedBy"] == "timers.target"
+    assert service["Service"]["Type"] == ["oneshot"] and service["Service"]["User"] == ["callrouter"]
+    assert service["Service"]["ExecStart"][0].split()[1:4] == ["recordings", "prune", "-c"]
+    assert timer["Timer"]["OnCalendar"][0].startswith("*-*-*") and timer["Timer"]["Persistent"] == ["true"]
+    assert timer["Install"]["WantedBy"] == ["timers.target"]
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")

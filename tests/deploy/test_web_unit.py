@@ -4,28 +4,14 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
+from tests.deploy.units import directives
+
 SYSTEMD = Path(__file__).resolve().parents[2] / "deploy" / "systemd"
 WEB_UNIT = SYSTEMD / "callrouter-web.service"
-
-
-def directives(path: Path) -> dict[str, dict[str, list[str]]]:
-    sections: dict[str, dict[str, list[str]]] = {}
-    current = None
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("["):
-            current = sections.setdefault(line.strip("[]"), defaultdict(list))
-        else:
-            key, _, value = line.partition("=")
-            current[key].append(value)
-    return sections
 
 
 def test_the_web_unit_runs_callrouter_web_as_the_daemons_user():
