@@ -36,7 +36,7 @@ def test_a_bridge_answered_and_over_long_after_the_command_timeout(daemon):
     call = Call.place(daemon.address, SYNC)
     call.app("multiset")
     bridge = call.app_unanswered("bridge")
-    gevent.sleep(1.0)                               # twice the daemon's command timeout (0.5 s)
+    gevent.sleep(0.75)                              # half as long again as the command timeout (0.5 s)
     daemon.clock.advance(40)
     call.send(reply() + answered_completion(bridge) + LINGER)
     record = daemon.records.next()
