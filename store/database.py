@@ -127,8 +127,13 @@ class Store:
 
     def set_password(self, login: str, password: str, domain: str) -> None:
         """Keep the password's hashes (argon2 and the SIP A1 for `domain`), never the password."""
-        row = {"login": login, "password_hash": creds.http_hash(password, self.hasher),
-               "sip_a1": creds.sip_a1(login, domain, password), "sip_domain": domain, "updated_at": self.clock()}
+        self.set_hashes(login, creds.http_hash(password, self.hasher), creds.sip_a1(login, domain, password), domain)
+
+    def set_hashes(self, login: str, password_hash: str, sip_a1: str, domain: str) -> None:
+        """`set_password` with the hashes made beforehand: the web process makes the argon2
+        hash off its event loop, then writes here."""
+        row = {"login": login, "password_hash": password_hash, "sip_a1": sip_a1, "sip_domain": domain,
+               "updated_at": self.clock()}
         with self._write() as conn:
             conn.execute(delete(credentials_table).where(credentials_table.c.login == login))
             conn.execute(credentials_table.insert().values(row))

@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from store import dialect
-from store.tables import credentials, overrides, signin_log, signin_throttle, web_sessions
+from store.tables import overrides, signin_log, signin_throttle, web_sessions
 
 OUTCOMES = ("ok", "wrong_password", "throttled", "inactive")
 
@@ -183,13 +183,6 @@ class WebStore:
                 block(conn, key, now + dt.timedelta(seconds=seconds))
             forget_failures(conn, forgotten_before, now)
             return seconds
-
-    def replace_password(self, login: str, password_hash: str, sip_a1: str, domain: str, now: dt.datetime) -> None:
-        """What `Store.set_password` writes, from hashes made beforehand (off the event loop)."""
-        with self.store._write() as conn:
-            conn.execute(delete(credentials).where(credentials.c.login == login))
-            conn.execute(credentials.insert().values(login=login, password_hash=password_hash, sip_a1=sip_a1,
-                                                     sip_domain=domain, updated_at=now))
 
     def forward_to_mobile(self, login: str) -> bool:
         """The one override «Профиль» shows (the daemon reads them all; a page needs one)."""

@@ -31,9 +31,8 @@ from daemon import mail
 from daemon.web import mobilecall, sms
 from daemon.web.recoverycodes import code_matches, derive_code, hash_code
 from daemon.web.recoverynotice import notice_message
-from daemon.web.selfservice import Refusal, password_problem
+from daemon.web.selfservice import Refusal, password_problem, set_password
 from daemon.web.signin import find_employee
-from store import credentials as creds
 from store.recovery import RecoveryRequest, RecoveryStore
 from store.web import token_hash
 
@@ -299,10 +298,7 @@ class Recovery:
         if not self.store.update(request.token_hash, now, (request.typed, request.login, address, "recovery_reset"),
                                  only_if_state=("verified",), state="done", used=now):
             return None, Refusal(409, "not_verified", "Этот запрос уже использован.")
-        domain = snapshot.company.domain
-        password_hash = ctx.run_cpu(creds.http_hash, new, ctx.store.hasher)
-        ctx.web.replace_password(employee.login, password_hash, creds.sip_a1(employee.login, domain, new), domain,
-                                 now)
+        set_password(ctx, snapshot, employee, new)
         ended = ctx.web.end_sessions_of(employee.login)
         log.info("password of %s reset through the mobile; %d web sessions ended", employee.login, ended)
         self._notify(snapshot, employee, address)

@@ -69,13 +69,17 @@ def change_password(ctx, snapshot: Snapshot, employee: Employee, session_hash: s
         return Refusal(422, "weak_password", problem)
     if new == current:
         return Refusal(422, "same_password", "Новый пароль совпадает с текущим.")
-    domain = snapshot.company.domain
-    password_hash = ctx.run_cpu(creds.http_hash, new, ctx.store.hasher)        # argon2: off the event loop
-    ctx.web.replace_password(employee.login, password_hash, creds.sip_a1(employee.login, domain, new), domain,
-                             ctx.clock())
+    set_password(ctx, snapshot, employee, new)
     log.info("password of %s changed on the web; phones must register again", employee.login)
     ctx.web.end_sessions_of(employee.login, keep=session_hash)
     return None
+
+
+def set_password(ctx, snapshot: Snapshot, employee: Employee, new: str) -> None:
+    """Both hashes (web and SIP) of a new password; argon2 off the event loop."""
+    domain = snapshot.company.domain
+    password_hash = ctx.run_cpu(creds.http_hash, new, ctx.store.hasher)
+    ctx.store.set_hashes(employee.login, password_hash, creds.sip_a1(employee.login, domain, new), domain)
 
 
 def forward_to_mobile(ctx, login: str) -> bool:
