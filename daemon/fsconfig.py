@@ -151,7 +151,7 @@ def check_no_collisions(snapshot: Snapshot) -> None:
 
 # --------------------------------------------------------------------------- dialplan
 
-def dialplan_context(snapshot: Snapshot, daemons: Sequence[str]) -> bytes:
+def dialplan_context(snapshot: Snapshot, daemons: Daemons) -> bytes:
     company = snapshot.company
     extensions = [emergency_extension(company), feature_extension(snapshot, daemons)]
     extensions += employee_extensions(snapshot, daemons)
@@ -195,7 +195,7 @@ class Daemons(tuple):
         return daemons
 
 
-def socket_actions(daemons: Sequence[str]) -> tuple[Action, ...]:
+def socket_actions(daemons: Daemons) -> tuple[Action, ...]:
     """Hand the call to the first daemon that answers.
 
     FreeSWITCH's `socket` application takes a single host:port (mod_event_socket.c,
@@ -212,7 +212,7 @@ def socket_actions(daemons: Sequence[str]) -> tuple[Action, ...]:
     and only `socket_resume=true` lets a call the daemon hands back go on; without it
     the caller stays parked (outbound_04a).
     """
-    if getattr(daemons, "mode", "sync") == "async":
+    if daemons.mode == "async":
         return (Action("set", "socket_resume=true"),
                 *(Action("socket", f"{address} async full") for address in daemons))
     return tuple(Action("socket", f"{address} full") for address in daemons)
@@ -232,7 +232,7 @@ def feature_codes(snapshot: Snapshot) -> tuple[str, ...]:
     return (codes.forward_to_mobile_on, codes.forward_to_mobile_off, codes.dnd_on, codes.dnd_off)
 
 
-def feature_extension(snapshot: Snapshot, daemons: Sequence[str]) -> Extension:
+def feature_extension(snapshot: Snapshot, daemons: Daemons) -> Extension:
     codes = "|".join(_literal(code) for code in feature_codes(snapshot))
     return Extension(
         name="callrouter_features", expression=f"^({codes})$",
@@ -240,7 +240,7 @@ def feature_extension(snapshot: Snapshot, daemons: Sequence[str]) -> Extension:
         actions=(*socket_actions(daemons), Action("hangup", "SERVICE_UNAVAILABLE")))
 
 
-def employee_extensions(snapshot: Snapshot, daemons: Sequence[str]) -> list[Extension]:
+def employee_extensions(snapshot: Snapshot, daemons: Daemons) -> list[Extension]:
     numbers = sorted(snapshot.by_extension, key=_numeric)
     if not numbers:
         return []
@@ -267,7 +267,7 @@ def employee_fallback(number: str, domain: str) -> tuple[Action, ...]:
             Action("hangup"))
 
 
-def department_extension(department: Department, domain: str, daemons: Sequence[str]) -> Extension:
+def department_extension(department: Department, domain: str, daemons: Daemons) -> Extension:
     return Extension(
         name=f"callrouter_department_{department.extension}", expression=f"^{department.extension}$",
         comment=f" Department {_comment_safe(department.name)}. Without a daemon: all members at once "
@@ -283,7 +283,7 @@ def department_fallback(department: Department, domain: str) -> tuple[Action, ..
     return (*actions, Action("hangup", "NO_ANSWER"))
 
 
-def number_extensions(snapshot: Snapshot, daemons: Sequence[str]) -> list[Extension]:
+def number_extensions(snapshot: Snapshot, daemons: Daemons) -> list[Extension]:
     """One extension per company number in E.164, then one per country for other formats."""
     company = snapshot.company
     extensions = []
@@ -475,10 +475,10 @@ SOCKET_MODE_NOTES = {
 }
 
 
-def notes(snapshot: Snapshot, daemons: Sequence[str], directory_url: str) -> str:
+def notes(snapshot: Snapshot, daemons: Daemons, directory_url: str) -> str:
     company = snapshot.company
     daemon_list = "\n".join(f"  - `{address}`" for address in daemons)
-    socket_mode_note = SOCKET_MODE_NOTES[getattr(daemons, "mode", "sync")]
+    socket_mode_note = SOCKET_MODE_NOTES[daemons.mode]
     auth = ("with HTTP basic auth (daemon.directory_user/directory_password)"
             if snapshot.file.daemon.directory_auth else "without authentication (this host only)")
     return f"""# FreeSWITCH configuration for {company.name} ({company.domain})
