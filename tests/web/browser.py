@@ -115,3 +115,28 @@ def screenshot(browser, name: str) -> None:
         browser.set_window_size(width, min(max(height, full + 140), 3000))
         browser.save_screenshot(str(SCREENSHOTS / f"{name}-{label}.png"))
     browser.set_window_size(*DESKTOP)
+
+
+def click_and_wait(browser, css: str, timeout: float = 10) -> None:
+    """Click what submits a form or follows a link, and wait until the next page has loaded."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    old = browser.find_element(By.CSS_SELECTOR, "html")
+    browser.find_element(By.CSS_SELECTOR, css).click()
+    WebDriverWait(browser, timeout).until(lambda _: _left_the_document(old))
+    WebDriverWait(browser, timeout).until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
+def _left_the_document(element) -> bool:
+    """Whether the old page's element is gone. Chromium says so as a stale reference or, while
+    the next page is loading, as "Node with given id does not belong to the document"."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return True
+        raise

@@ -17,7 +17,7 @@ from config.loader import load
 from store.database import Store
 from store.records import CallRecord, LegRecord, StepRecord
 from tests.store.conftest import FAST_HASHER
-from tests.web.browser import WebProcess, require_browser, screenshot, start_browser
+from tests.web.browser import WebProcess, click_and_wait, require_browser, screenshot, start_browser
 from tests.web.company import COMPANY_YAML, PASSWORDS
 
 pytestmark = pytest.mark.timeout(300)
@@ -107,14 +107,7 @@ class Page:
         return self.find("body").text
 
     def click_and_wait(self, css: str) -> None:
-        """Click what submits a form or follows a link, and wait until the next page has loaded."""
-        from selenium.webdriver.support import expected_conditions
-        from selenium.webdriver.support.ui import WebDriverWait
-        old = self.find("html")
-        self.find(css).click()
-        WebDriverWait(self.browser, 10).until(expected_conditions.staleness_of(old))
-        WebDriverWait(self.browser, 10).until(
-            lambda b: b.execute_script("return document.readyState") == "complete")
+        click_and_wait(self.browser, css)
 
     def sign_in(self, login: str, password: str) -> None:
         self.open("/signin")

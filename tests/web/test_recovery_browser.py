@@ -21,7 +21,7 @@ from config.loader import load
 from store.database import Store
 from tests.fakeswitch import FakeSwitch
 from tests.store.conftest import FAST_HASHER
-from tests.web.browser import WebProcess, require_browser, screenshot, start_browser
+from tests.web.browser import WebProcess, click_and_wait, require_browser, screenshot, start_browser
 from tests.web.company import COMPANY_YAML, PASSWORDS
 
 pytestmark = pytest.mark.timeout(300)
@@ -93,16 +93,6 @@ def wait_for(browser, css: str, timeout: float = 15):
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
     return WebDriverWait(browser, timeout).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
-
-
-def click_and_wait(browser, css: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-    old = browser.find_element(By.CSS_SELECTOR, "html")
-    browser.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(old))
-    WebDriverWait(browser, 10).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def test_forgot_password_call_the_mobile_key_the_code_set_a_new_password(recovery_site):
