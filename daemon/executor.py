@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Callable, Optional
@@ -90,17 +89,8 @@ class CallBounds:
 
     def ring(self, step: Step) -> float:
         legs_end = max((leg.delay + leg.timeout for leg in step.legs), default=0)
-        return max(step.timeout, legs_end, _originate_timeout(step.dial) - 1) + self.ring_margin
-
-
-def _originate_timeout(dial: str) -> int:
-    """The bridge's own call-wide limit: a step whose mobile confirms its answer lasts
-    up to `mobile_confirm_seconds` longer than its ring time (routing.devices)."""
-    match = _ORIGINATE_TIMEOUT.match(dial)
-    return int(match.group(1)) if match else 0
-
-
-_ORIGINATE_TIMEOUT = re.compile(r"\{originate_timeout=(\d+)")
+        # A mobile confirming its answer may take `step.confirm` s past the ring time.
+        return max(step.timeout + step.confirm, legs_end) + self.ring_margin
 
 
 class PlanExecutor:

@@ -79,6 +79,8 @@ class Step:
     legs: tuple[Leg, ...] = ()       # ring
     timeout: int = 0                 # ring: the caller's wait in this step, seconds
     dial: str = ""                   # ring: the whole bridge argument
+    confirm: int = 0                 # ring: seconds an answer being confirmed (a mobile's "press 1")
+                                     # may outlast `timeout`; the bridge's originate_timeout allows them
     file: Optional[str] = None       # announce, message
     mailbox: Optional[str] = None    # voicemail
     cause: Optional[str] = None      # hangup (USER_BUSY, UNALLOCATED_NUMBER, ...)

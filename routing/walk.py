@@ -259,10 +259,10 @@ class Walk:
         timeout = max(leg.delay + leg.timeout for leg in legs)
         mobile = any(leg.device == MOBILE for leg in legs)
         call_vars = call_variables(self.own_number()) if mobile else ""
-        dial = dialstring.bridge([leg.dial for leg in legs], timeout, mobile, call_vars,
-                                 confirm_seconds(self.company, legs))
-        self.steps.append(Step(action="ring", legs=tuple(legs), timeout=timeout, dial=dial, reason=reason,
-                               target=target))
+        confirm = confirm_seconds(self.company, legs)
+        dial = dialstring.bridge([leg.dial for leg in legs], timeout, mobile, call_vars, confirm)
+        self.steps.append(Step(action="ring", legs=tuple(legs), timeout=timeout, dial=dial, confirm=confirm,
+                               reason=reason, target=target))
 
     def own_number(self) -> Optional[str]:
         return own_number(self.caller, self.internal, self.company.mobile_caller_id)

@@ -244,13 +244,15 @@ class Walk:
     def _ring_step(self, legs: Fragment, reason: str, target: str) -> Step:
         """The step of a bridge: its legs' dial strings behind the call-wide variables."""
         self.rang = True
+        confirm = 0
         if legs.whole:
             dial = legs.whole
         else:
             call_vars = self._call_variables() if legs.mobile else ""
             confirm = self.index.confirm_seconds if any(leg.confirm for leg in legs.legs) else 0
             dial = dialstring.bridge_prefix(legs.end, legs.mobile, call_vars, confirm) + legs.dial
-        return Step(action="ring", legs=legs.legs, timeout=legs.end, dial=dial, reason=reason, target=target)
+        return Step(action="ring", legs=legs.legs, timeout=legs.end, dial=dial, confirm=confirm, reason=reason,
+                    target=target)
 
     def _call_variables(self) -> str:
         if self._call_vars is None:

@@ -60,6 +60,7 @@ def test_answer_confirmation_on_the_mobile_leg_only():
     assert mobile.confirm and "group_confirm_key=1,group_confirm_file=ivr/ivr-accept_reject_voicemail.wav," \
         "group_confirm_timeout=12]" in mobile.dial
     assert plan.steps[0].dial.startswith("{originate_timeout=33,")     # 20 s + 1 + 12 s to press 1
+    assert plan.steps[0].confirm == 12     # the daemon waits on the bridge that much longer
 
 
 def test_the_company_names_its_confirmation_prompt_and_time():
@@ -74,6 +75,7 @@ def test_the_company_names_its_confirmation_prompt_and_time():
 def test_no_confirming_leg_no_longer_bridge():
     plan = call(only_ivan(devices="all", mobile_delay=5, no_answer={"after": 20}), "201")
     assert plan.steps[0].dial.startswith("{originate_timeout=21,")
+    assert plan.steps[0].confirm == 0
 
 
 # --------------------------------------------------------------------------- no-answer targets
