@@ -49,6 +49,7 @@ from config.snapshot import Snapshot  # noqa: E402
 from config.access import scope_for  # noqa: E402
 from store import callbacks, history_facts, rollups  # noqa: E402
 from store.database import Store  # noqa: E402
+from store.engine import without_statement_timeout  # noqa: E402
 from store.history import CallFilter, list_calls  # noqa: E402
 from store.records import CallRecord, LegRecord, StepRecord  # noqa: E402
 from store.stats import call_stats  # noqa: E402
@@ -228,6 +229,7 @@ def load(store: Store, people: People, n: int, months: int, seed: int) -> float:
               file=sys.stderr, flush=True)
     print(file=sys.stderr)
     with store.engine.begin() as conn:
+        without_statement_timeout(conn)
         callbacks.mark_all(conn)
     if not store.is_sqlite:
         with store.engine.begin() as conn:

@@ -73,6 +73,14 @@ def postgres_connect_args(url: URL, connect_timeout: int) -> dict:
             "tcp_user_timeout": TCP_USER_TIMEOUT_MS}
 
 
+def without_statement_timeout(conn) -> None:
+    """Lift `statement_timeout` for the rest of `conn`'s transaction (PostgreSQL; nothing on
+    SQLite): for an admin's bulk work, such as a revision's backfill over a year of calls,
+    which the daemon's 10 s bound on its own statements would abort half way."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+
+
 def secure_sqlite_file(path: str) -> None:
     """Create the database file owner-only, or take group and world access off an existing one."""
     try:

@@ -15,6 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Engine
 
+from store.engine import without_statement_timeout
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -52,6 +54,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` in place, in one transaction where the database allows."""
     before = current_revision(engine)
     with engine.begin() as conn:
+        without_statement_timeout(conn)
         command.upgrade(alembic_config(conn), revision)
     after = current_revision(engine)
     if before != after:

@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from store.migrate import SchemaError, head_revision
 from store.tables import metadata
-from tests.store.conftest import T0, open_store
+from tests.store.conftest import T0, _create_schema, _drop_schema, open_store, require_postgres
 
 CONFIG = "/etc/callrouter/config.yaml"
 
@@ -85,3 +85,21 @@ def test_a_schema_from_a_newer_callrouter_is_never_auto_upgraded(empty):
         conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
     with pytest.raises(SchemaError, match="does not know"):
         empty.ensure_schema(auto_upgrade=True)
+
+
+def test_a_postgresql_upgrade_is_not_cut_by_the_daemons_statement_timeout(monkeypatch):
+    """A revision's backfill runs over a year of calls at once; the 10 s bound on the
+    daemon's own statements must not abort `callrouter db upgrade` half way."""
+    base = require_postgres()
+    schema, url = _create_schema(base)
+    monkeypatch.setattr("store.engine.STATEMENT_TIMEOUT_MS", 1)
+    s = open_store(url, config_file=CONFIG)
+    try:
+        with s.engine.connect() as conn:
+            with pytest.raises(Exception, match="statement timeout"):
+                conn.execute(text("SELECT pg_sleep(0.05)"))     # the bound is on for the daemon's statements
+        s.upgrade()
+        assert s.schema_revision() == head_revision()
+    finally:
+        s.close()
+        _drop_schema(base, schema)
