@@ -115,7 +115,7 @@ class Harness:
         self._name = name
         self._store_url = store_url or f"sqlite:///{self.tmp_path / (name + '.sqlite3')}"
         self._runtime = {"linger": linger, "drain_timeout": drain_timeout, "command_timeout": command_timeout}
-        self._outbound = {name: value for name, value in (("bounds", bounds), ("recording_disk", recording_disk))
+        self._outbound = {key: value for key, value in (("bounds", bounds), ("recording_disk", recording_disk))
                           if value is not None}
         self._watch_interval = watch_interval
         self.registry = CollectorRegistry()
