@@ -58,6 +58,7 @@ from daemon.features import KIND as FEATURE_KIND
 from daemon.features import LOG_ONLY, FeatureRequest, OverridesWriter, feature_plan, recognise
 from daemon.inbound_commands import InboundCommands
 from daemon.metrics import Metrics
+from daemon.recording_disk import RecordingDisk
 from routing import kind_of
 from routing.fast.live import LiveMasks
 from routing.types import (ASSUME_AVAILABLE, NO_OVERRIDES, NO_ROTATION, Call, Overrides, Plan, Presence,
@@ -110,6 +111,7 @@ class CallContext:
     bounds: CallBounds
     on_answered: Optional[AnsweredHook]
     on_routed: Optional[RoutedHook]
+    recording_disk: RecordingDisk                # recordings' file-system calls, off the event loop
     inbound: Optional[InboundCommands] = None   # ends the legs of a bridge that must stop
 
     def count_junk(self, frame: Frame) -> None:
@@ -180,7 +182,7 @@ class CallHandler:
             snapshot = self.ctx.snapshot()          # one snapshot for the whole call, even across a reload
             plan = self._route(call, snapshot)
             self.recording = recording.prepare(snapshot, plan, call.uuid, self.state.record.started,
-                                               self.ctx.metrics)
+                                               self.ctx.metrics, self.ctx.recording_disk)
             if self.recording is not None:      # its RECORD_START / RECORD_STOP too
                 pending += self.session.submit(commands.subscribe_more(recording.EVENTS))
             stage = "execute"
@@ -285,7 +287,7 @@ class CallHandler:
         if self.recording is not None:
             try:
                 recording.finish(self.recording, record, session.channel.record_started,
-                                 session.channel.record_stopped, ctx.metrics)
+                                 session.channel.record_stopped, ctx.metrics, ctx.recording_disk)
             except Exception:
                 log.exception("checking the call's recording failed", extra={"uuid": record.uuid})
         log.info("call ended", extra={"uuid": record.uuid, "outcome": record.outcome,
@@ -307,10 +309,11 @@ class OutboundServer:
                  on_answered: Optional[AnsweredHook] = None, on_routed: Optional[RoutedHook] = None,
                  planner: Optional[Planner] = None, resumer: Optional[Resumer] = None,
                  live: Optional[LiveMasks] = None, bounds: CallBounds = CallBounds(),
-                 inbound: Optional[InboundCommands] = None):
+                 inbound: Optional[InboundCommands] = None, recording_disk: Optional[RecordingDisk] = None):
         self._listen = listen
         self._planner = planner
         self._resumer = resumer
+        self._recording_disk = recording_disk
         self._ctx_args = dict(snapshot=snapshot, now=now, metrics=metrics, records=records, presence=presence,
                               rotation=rotation, overrides=overrides, overrides_writer=overrides_writer,
                               settings=settings, bounds=bounds, live=live, inbound=inbound,
@@ -327,7 +330,8 @@ class OutboundServer:
             from routing import plan as planner      # the routing engine; injected in tests
         if resumer is None:
             from routing import resume as resumer
-        self._ctx = CallContext(planner=planner, resumer=resumer, **self._ctx_args)
+        disk = self._recording_disk or RecordingDisk()
+        self._ctx = CallContext(planner=planner, resumer=resumer, recording_disk=disk, **self._ctx_args)
         self._server = StreamServer(self._listen, self._handle, backlog=BACKLOG)
         self._server.start()
         self._address = self._server.socket.getsockname()[:2]
@@ -355,9 +359,11 @@ class OutboundServer:
         return len(self._calls)
 
     def close(self) -> None:
-        """Stop accepting and hand every call still in progress back to the dialplan."""
+        """Stop accepting, hand every call still in progress back to the dialplan, let the recordings' threads go."""
         self.stop_accepting()
         gevent.killall(list(self._calls), block=True, timeout=5)
+        if self._ctx is not None:
+            self._ctx.recording_disk.close()
 
     def _handle(self, sock: socket.socket, address) -> None:
         ctx = self._ctx

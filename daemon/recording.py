@@ -7,6 +7,14 @@ FreeSWITCH records; the daemon asks and checks (DESIGN.md, "FreeSWITCH mechanics
   the directory's group: the web process's). A directory that cannot be made (disk
   full, permissions) is logged and counted (`callrouter_recording_failures_total`
   {reason="unwritable"}) and the call goes on unrecorded.
+  FreeSWITCH's record_session would make the directory itself (0750 less its umask, no
+  setgid of its own), but it does so, and opens the file, in the caller's channel
+  thread before the bridge that follows it runs: on a mount that does not answer, the
+  caller would wait in silence.  So the daemon's making of the directory also asks
+  whether the mount answers: when it does not within `RecordingDisk.directory_timeout`
+  the call is routed at once, neither announced nor recorded, logged and counted
+  ({reason="timeout"}) — as for an unwritable directory, what the caller is told stays
+  true.
 * Before anyone is rung the caller hears the announcement (once per call: forwards
   are `resume`d plans of the same executor). Then, in the same write as the first
   bridge: `RECORD_STEREO=true` (caller left, callee right) and `RECORD_BRIDGE_REQ=true`,
@@ -22,6 +30,12 @@ FreeSWITCH records; the daemon asks and checks (DESIGN.md, "FreeSWITCH mechanics
   Over a synchronous socket FreeSWITCH closes the file only after our socket has gone
   (its hangup state follows the socket application), so `finish` waits, bounded, for
   the WAV header to agree with the file's size — libsndfile writes the sizes on close.
+
+Every file-system call runs in a thread of `daemon.recording_disk`, never on the event
+loop, each bounded: a stalled `recordings.dir` delays only that call's recording.  A
+check at the end that gets no answer in time leaves the record `failed`, logged and
+counted ({reason="timeout"}); a file FreeSWITCH did write is then kept by no record and
+`recordings prune` removes it as an orphan (store.recordings).
 """
 from __future__ import annotations
 
@@ -30,6 +44,7 @@ import logging
 import os
 import stat
 import struct
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -39,6 +54,7 @@ import gevent
 from config.recording import RecordingRule, recordings_dir, rule_for, rule_for_target
 from config.snapshot import Snapshot
 from daemon.metrics import Metrics
+from daemon.recording_disk import DiskTimeout, RecordingDisk
 from routing.types import Plan, Step
 from store.records import CallRecord
 from store.recordings import EMPTY, FAILED, OK, relative_path
@@ -52,6 +68,7 @@ BYTES_PER_SECOND = 8000 * 2 * 2     # 8 kHz, 16 bit, 2 channels
 SETTLE_TIMEOUT = 3.0                # seconds to wait for FreeSWITCH to close the file
 SETTLE_POLL = 0.02
 EVENTS = ("RECORD_START", "RECORD_STOP")
+TIMEOUT = "timeout"                 # recording_failures_total's reason when recordings.dir did not answer
 
 
 @dataclass(frozen=True)
@@ -86,7 +103,7 @@ def rings_anyone(plan: Plan) -> bool:
 
 
 def prepare(snapshot: Snapshot, plan: Plan, uuid: str, started: dt.datetime,
-            metrics: Metrics) -> Optional[CallRecording]:
+            metrics: Metrics, disk: RecordingDisk) -> Optional[CallRecording]:
     """The call's recording, or None when it is not recorded (or cannot be: logged and counted)."""
     if plan.kind in ("unknown", "feature") or not uuid or not rings_anyone(plan):
         return None
@@ -96,7 +113,12 @@ def prepare(snapshot: Snapshot, plan: Plan, uuid: str, started: dt.datetime,
     relative = relative_path(uuid, started)
     path = Path(recordings_dir(snapshot)) / relative
     try:
-        make_dirs(path.parent)
+        disk.run(disk.directory_timeout, make_dirs, path.parent)
+    except DiskTimeout:
+        metrics.recording_failures_total.labels(TIMEOUT).inc()
+        log.error("the call is not recorded: %s did not answer within %g s (a stalled mount?)", path.parent,
+                  disk.directory_timeout, extra={"uuid": uuid, "reason": TIMEOUT})
+        return None
     except OSError as exc:
         metrics.recording_failures_total.labels("unwritable").inc()
         log.error("cannot record the call: %s: %s", path.parent, exc.strerror or exc, extra={"uuid": uuid})
@@ -118,19 +140,23 @@ def make_dirs(directory: Path) -> None:
 
 
 def finish(recording: CallRecording, record: CallRecord, started: bool, stopped: bool, metrics: Metrics,
-           sleep: Callable[[float], None] = gevent.sleep, settle: float = SETTLE_TIMEOUT) -> None:
+           disk: RecordingDisk, sleep: Callable[[float], None] = gevent.sleep, settle: float = SETTLE_TIMEOUT) -> None:
     """Fill the record's recording fields from the file FreeSWITCH left (see the module's docstring).
 
     `started` / `stopped`: RECORD_START / RECORD_STOP came (the file is closed after the latter).
     """
     uuid = record.uuid
     if record.answered is None or not record.answered_by:
-        _discard(recording.path, uuid)          # nobody talked: nothing was to be recorded
+        _discard(disk, recording.path, uuid)    # nobody talked: nothing was to be recorded
         return
-    if stopped or not started:
-        size = _size(recording.path)            # closed, or never opened
-    else:
-        size = _settled_size(recording.path, settle, sleep)
+    try:
+        size = _recorded_size(disk, recording.path, started, stopped, settle, sleep)
+    except DiskTimeout:
+        metrics.recording_failures_total.labels(TIMEOUT).inc()
+        log.error("the call's recording could not be checked: %s did not answer within %g s (a stalled mount?)",
+                  recording.path, disk.check_timeout, extra={"uuid": uuid, "reason": TIMEOUT})
+        record.recording_state = FAILED
+        return
     if size is None:
         reason = "failed" if started else "not_started"
         metrics.recording_failures_total.labels(reason).inc()
@@ -138,10 +164,7 @@ def finish(recording: CallRecording, record: CallRecord, started: bool, stopped:
                   extra={"uuid": uuid, "reason": reason})
         record.recording_state = FAILED
         return
-    try:
-        os.chmod(recording.path, FILE_MODE)
-    except OSError as exc:
-        log.warning("cannot restrict %s to %o: %s", recording.path, FILE_MODE, exc, extra={"uuid": uuid})
+    _restrict(disk, recording.path, uuid)
     record.recording = recording.relative
     record.recording_ms = max(0, size - WAV_HEADER) * 1000 // BYTES_PER_SECOND
     record.recording_expires = recording.expires
@@ -154,6 +177,14 @@ def finish(recording: CallRecording, record: CallRecord, started: bool, stopped:
     metrics.recordings_total.inc()
 
 
+def _recorded_size(disk: RecordingDisk, path: Path, started: bool, stopped: bool, settle: float,
+                   sleep) -> Optional[int]:
+    """The size of the file FreeSWITCH closed; None when there is none.  DiskTimeout."""
+    if stopped or not started:
+        return disk.run(disk.check_timeout, _size, path)     # closed, or never opened
+    return _settled_size(disk, path, settle, sleep)
+
+
 def _size(path: Path) -> Optional[int]:
     try:
         return path.stat().st_size
@@ -161,17 +192,17 @@ def _size(path: Path) -> Optional[int]:
         return None
 
 
-def _settled_size(path: Path, settle: float, sleep) -> Optional[int]:
-    """The file's size once its header agrees with it (FreeSWITCH closed it), or at the bound; None when absent."""
-    waited = 0.0
+def _settled_size(disk: RecordingDisk, path: Path, settle: float, sleep) -> Optional[int]:
+    """The file's size once its header agrees with it (FreeSWITCH closed it), or after `settle`
+    seconds; None when absent.  Each look is bounded (DiskTimeout); the waits between are here."""
+    deadline = time.monotonic() + settle
     while True:
-        size = _closed_size(path)
+        size = disk.run(disk.check_timeout, _closed_size, path)
         if size is not None and size >= 0:
             return size
-        if waited >= settle:
-            return _size(path)
+        if time.monotonic() >= deadline:
+            return disk.run(disk.check_timeout, _size, path)
         sleep(SETTLE_POLL)
-        waited += SETTLE_POLL
 
 
 def _closed_size(path: Path) -> Optional[int]:
@@ -188,12 +219,20 @@ def _closed_size(path: Path) -> Optional[int]:
     return size if riff + 8 == size else -1
 
 
-def _discard(path: Path, uuid: str) -> None:
+def _restrict(disk: RecordingDisk, path: Path, uuid: str) -> None:
+    """The file to FILE_MODE; a failure leaves FreeSWITCH's mode (its umask), and the recording stands."""
     try:
-        os.remove(path)
+        disk.run(disk.check_timeout, os.chmod, path, FILE_MODE)
+    except (OSError, DiskTimeout) as exc:
+        log.warning("cannot restrict %s to %o: %s", path, FILE_MODE, exc, extra={"uuid": uuid})
+
+
+def _discard(disk: RecordingDisk, path: Path, uuid: str) -> None:
+    try:
+        disk.run(disk.check_timeout, os.remove, path)
     except FileNotFoundError:
         return
-    except OSError as exc:
+    except (OSError, DiskTimeout) as exc:
         log.warning("cannot remove the unused recording %s: %s", path, exc, extra={"uuid": uuid})
         return
     log.info("removed the recording of a call nobody answered", extra={"uuid": uuid})

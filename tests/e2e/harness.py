@@ -33,6 +33,7 @@ from prometheus_client import CollectorRegistry
 from daemon.app import App
 from daemon.executor import CallBounds
 from daemon.outbound import OutboundServer
+from daemon.recording_disk import RecordingDisk
 from store.calls import HistoryQuery
 from store.records import CallRecord
 from tests.fakeswitch import FakeSwitch, SimCall
@@ -102,7 +103,8 @@ class Harness:
                  scale: float = SCALE, seed: int = 0, store_url: Optional[str] = None, name: str = "company",
                  linger: int = 1, drain_timeout: int = 5, watch_interval: float = 3600.0,
                  sim_options: Optional[dict] = None, socket_mode: str = "sync",
-                 command_timeout: float = 5, bounds: Optional[CallBounds] = None):
+                 command_timeout: float = 5, bounds: Optional[CallBounds] = None,
+                 recording_disk: Optional[RecordingDisk] = None):
         self.tmp_path = Path(tmp_path)
         self._own_sim = sim is None
         self.sim = sim or FakeSwitch(domain=DOMAIN, password=PASSWORD, scale=scale, seed=seed,
@@ -113,7 +115,8 @@ class Harness:
         self._name = name
         self._store_url = store_url or f"sqlite:///{self.tmp_path / (name + '.sqlite3')}"
         self._runtime = {"linger": linger, "drain_timeout": drain_timeout, "command_timeout": command_timeout}
-        self._bounds = bounds
+        self._outbound = {key: value for key, value in (("bounds", bounds), ("recording_disk", recording_disk))
+                          if value is not None}
         self._watch_interval = watch_interval
         self.registry = CollectorRegistry()
         self.app: Optional[App] = None
@@ -135,11 +138,12 @@ class Harness:
         return self
 
     def _outbound_factory(self) -> dict:
-        """`bounds`: the daemon's own bounds on a call, when a test needs them to run out."""
-        if self._bounds is None:
+        """`bounds`: the daemon's own bounds on a call, when a test needs them to run out;
+        `recording_disk`: where the recordings' file-system calls run (a stalled disk)."""
+        if not self._outbound:
             return {}
-        bounds = self._bounds
-        return {"outbound_factory": lambda listen, **kwargs: OutboundServer(listen, bounds=bounds, **kwargs)}
+        given = self._outbound
+        return {"outbound_factory": lambda listen, **kwargs: OutboundServer(listen, **given, **kwargs)}
 
     def stop(self) -> None:
         """Stop the daemon (draining calls in progress), then the simulator if it is ours."""

@@ -12,7 +12,11 @@ import wave
 
 import pytest
 
+from daemon.recording_disk import RecordingDisk
 from tests.e2e.conftest import COMPANY
+from tests.e2e.harness import WAIT
+from tests.recordings.stalled_disk import StalledDisk, day_directory, recording_file
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.parametrize("socket_mode", ["sync", "async"], indirect=True)
 
@@ -123,3 +127,65 @@ def test_a_call_nobody_answered_leaves_no_recording(recorded):
     assert (record.outcome, record.recording_state, record.recording) == ("abandoned", "", None)
     assert any(name == "record_session" for name, _ in call.apps)
     assert not any(files for _, _, files in os.walk(directory))
+
+
+# ---------------------------------------------------------------- a stalled recordings.dir (NFS, SMB)
+
+@pytest.fixture
+def stalled_company(make_harness, tmp_path):
+    """make(stalls, **disk bounds): a recorded company whose recordings' mount stalls on `stalls` paths."""
+    stalls = []
+
+    def make(stalls_on, **bounds):
+        stalled = StalledDisk(stalls_on)
+        stalls.append(stalled)
+        company, announce, directory = recorded_company(tmp_path)
+        return make_harness(company, recording_disk=RecordingDisk(through=stalled, **bounds)), stalled, announce
+    yield make
+    for stalled in stalls:
+        stalled.release()
+
+
+def test_a_stalled_recordings_dir_holds_up_no_other_call(stalled_company):
+    h, stalled, _ = stalled_company(day_directory, directory_timeout=WAIT)
+    h.employee("anna.smirnova", answer_after=1)
+    h.employee("boris.ivanov", answer_after=1)
+    first = h.place("202", caller=EXTERNAL, talk_time=1)
+    wait_until(lambda: stalled.stalled == 1, what="the first call's day directory to stall")
+
+    second = h.call("204", caller="202")               # routed, rung, answered and ended meanwhile
+    assert second.answered_by == "boris.ivanov"
+    assert not first.done and first.bridges == []       # still waiting for its directory
+
+    stalled.release()                                   # the mount answers within the bound: recorded
+    assert first.wait(WAIT)
+    record = h.record_of(first)
+    assert (record.answered_by, record.recording_state) == ("anna.smirnova", "ok")
+    assert h.metric("callrouter_recording_failures_total", reason="timeout") == 0
+
+
+def test_a_day_directory_not_made_in_time_leaves_the_call_routed_unrecorded(stalled_company, caplog):
+    h, stalled, announce = stalled_company(day_directory, directory_timeout=0.05)
+    h.employee("anna.smirnova", answer_after=1)
+    call = h.call("202", caller=EXTERNAL, talk_time=1)
+    record = h.record_of(call)
+
+    assert (record.answered_by, record.recording_state, record.recording) == ("anna.smirnova", "", None)
+    # neither told it is recorded nor recorded: FreeSWITCH's record_session would stall the call on that mount
+    assert not any(name == "record_session" or arg == announce for name, arg in call.apps)
+    assert h.metric("callrouter_recording_failures_total", reason="timeout") == 1
+    assert any(r.levelname == "ERROR" and getattr(r, "uuid", None) == call.uuid and "did not answer" in r.message
+               for r in caplog.records)
+
+
+def test_a_check_of_the_file_that_times_out_marks_the_recording_failed(stalled_company):
+    h, stalled, _ = stalled_company(recording_file, check_timeout=0.05)
+    h.employee("anna.smirnova", answer_after=1)
+    call = h.call("202", caller=EXTERNAL, talk_time=2)
+    record = h.record_of(call)
+
+    assert any(name == "record_session" for name, _ in call.apps)
+    assert (record.answered_by, record.recording_state, record.recording) == ("anna.smirnova", "failed", None)
+    assert stalled.stalled >= 1
+    assert h.metric("callrouter_recording_failures_total", reason="timeout") == 1
+    assert h.metric("callrouter_recordings_total") == 0
