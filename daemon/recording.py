@@ -30,6 +30,12 @@ FreeSWITCH records; the daemon asks and checks (DESIGN.md, "FreeSWITCH mechanics
   Over a synchronous socket FreeSWITCH closes the file only after our socket has gone
   (its hangup state follows the socket application), so `finish` waits, bounded, for
   the WAV header to agree with the file's size — libsndfile writes the sizes on close.
+  The RECORD_STOP of the hangup never reaches a synchronous socket.  (FreeSWITCH v1.11.1:
+  mod_event_socket.c socket_function runs listener_run in the channel's thread and it
+  closes the socket before returning; switch_core_state_machine.c switch_core_session_run
+  then reaches CS_HANGUP: switch_core_session_hangup_state -> switch_core_media_bug_remove_all
+  -> switch_ivr_async.c record_callback CLOSE: file closed, then RECORD_STOP.  An earlier
+  hangup state needs `enable-early-hangup`, off in the stock switch.conf.xml.)
 
 Every file-system call runs in a thread of `daemon.recording_disk`, never on the event
 loop, each bounded: a stalled `recordings.dir` delays only that call's recording.  A

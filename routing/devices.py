@@ -45,11 +45,15 @@ def confirm_seconds(company, legs) -> int:
 
     FreeSWITCH (switch_ivr_originate.c, 1.11) plays the prompt to a leg that answered
     but leaves it in the originate until the key comes; the leg's `leg_timeout` and the
-    call-wide `originate_timeout` still run, so with `group_confirm_timeout` unset (0)
+    call-wide `originate_timeout` still run, so with `group_confirm_timeout` unset
     someone answering in the step's last seconds is cut off while hearing the prompt.
-    `group_confirm_timeout=N` on the leg resets its own limit to N s from the answer;
-    the call-wide `originate_timeout` is made N s longer so that it does not cut the
-    leg off first (unanswered legs still end on their own `leg_timeout`)."""
+    `group_confirm_timeout=N` on the leg resets its own limit to N s from the answer
+    (an explicit 0 would remove it); the call-wide `originate_timeout` is made N s
+    longer so that it does not cut the leg off first (unanswered legs still end on
+    their own `leg_timeout`).  Source, v1.11.1: check_channel_status (the tagged leg,
+    `per_channel_timelimit_sec = elapsed + extend_timeout`), check_per_channel_timeouts
+    (ALLOTTED_TIMEOUT past it), switch_ivr_originate (`elapsed >= timelimit_sec`: the
+    originate_timeout, whatever the legs are doing)."""
     return company.mobile_confirm_seconds if any(leg.confirm for leg in legs) else 0
 
 

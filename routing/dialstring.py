@@ -109,9 +109,10 @@ def confirm_variables(file: str, seconds: int) -> str:
     own voicemail (which answers without pressing anything) never takes the call.
 
     `group_confirm_timeout`: from the answer the callee has `seconds` to press 1, even
-    when they answered in the step's last second (FreeSWITCH's default 0 leaves the
-    leg's `leg_timeout` running, which cuts them off mid-prompt); the bridge's
-    `originate_timeout` is lengthened to match (bridge_prefix's `confirm`)."""
+    when they answered in the step's last second (unset, FreeSWITCH leaves the leg's
+    `leg_timeout` running, which cuts them off mid-prompt; switch_ivr_originate.c
+    check_channel_status, v1.11.1); the bridge's `originate_timeout` is lengthened to
+    match (bridge_prefix's `confirm`)."""
     return variables((("group_confirm_key", 1), ("group_confirm_file", file), ("group_confirm_timeout", seconds)))
 
 

@@ -14,7 +14,11 @@ The channel's UUID is chosen here (`origination_uuid`), so the filter is in plac
 before the channel exists. The prompt travels as the channel variable
 `recovery_prompt` in the `{...}` block (commas escaped with a backslash) and the application
 reads `${recovery_prompt}`: mod_commands' originate ends `&app(...)`'s arguments at
-the first `)`, which a tone_stream's `%(on,off,freq)` would cut short. The originated leg runs one inline application,
+the first `)` (FreeSWITCH v1.11.1 mod_commands.c originate_function, `strchr(app_name, ')')`),
+which a tone_stream's `%(on,off,freq)` would cut short; the application's own arguments
+hold no `)`, so its closing one is the first. `\\d+` arrives as sent: the originate's
+argument split keeps a backslash before anything but a quote, a backslash or n/r/t/s
+(switch_utils.c cleanup_separated_string). The originated leg runs one inline application,
 play_and_get_digits, which stores the keyed digits in the channel variable
 `recovery_code`; its CHANNEL_EXECUTE_COMPLETE carries them as
 `variable_recovery_code` (every channel event carries the channel's variables). The

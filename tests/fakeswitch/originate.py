@@ -27,12 +27,21 @@ Rules reproduced from FreeSWITCH 1.11 (switch_ivr_originate.c, check_per_channel
 * Answer confirmation (``group_confirm_key``, on the leg or call-wide): a leg that answers
   is not a winner yet; it hears ``group_confirm_file`` (prompt, then 5 s for the key, over
   and over) while the other legs ring on, and wins when its callee presses the key.  Its
-  ``leg_timeout`` and the call-wide ``originate_timeout`` keep running (originate.c
-  check_channel_status, check_per_channel_timeouts), unless ``group_confirm_timeout=N``
-  (the leg's, else the call-wide one) resets its own limit to ``elapsed + N`` whole
-  seconds at the answer; ``0`` given explicitly removes its limit.  A prompt file the
-  switch lacks: ``Error Playing File!`` and the leg is hung up DESTINATION_OUT_OF_ORDER
-  at once (measured on 1.11: about 20 ms after the answer).
+  ``leg_timeout`` and the call-wide ``originate_timeout`` keep running, unless
+  ``group_confirm_timeout=N`` (the leg's, else the call-wide one) resets its own limit to
+  ``elapsed + N`` whole seconds at the answer; ``0`` given explicitly removes its limit.
+  Past the limit the leg is hung up ALLOTTED_TIMEOUT; the originate_timeout ends the
+  bridge NO_ANSWER.  A prompt file the switch lacks: ``Error Playing File!`` and the leg is
+  hung up DESTINATION_OUT_OF_ORDER at once (measured on 1.11: about 20 ms after the answer).
+  Source, v1.11.1 switch_ivr_originate.c: check_channel_status (the ``group_confirm_key``
+  branch: CF_TAGGED, ``per_channel_timelimit_sec = elapsed + extend_timeout`` or 0, the
+  collect thread), collect_thread_run (switch_ivr_read with confirm_read_timeout 5000 ms
+  in a loop; CF_WINNER on the key; a failed prompt -> DESTINATION_OUT_OF_ORDER),
+  check_per_channel_timeouts (``elapsed > per_channel_timelimit_sec``), switch_ivr_originate
+  (``group_confirm_timeout`` from ``{}``/the A leg into ``oglobals.confirm_timeout``;
+  ``elapsed >= timelimit_sec`` -> IDX_TIMEOUT -> NO_ANSWER).  Not simulated:
+  ``group_confirm_cancel_timeout``, ``group_confirm_error_file``, a right key after a wrong one,
+  and confirm variables set on the A leg's channel rather than in the dial string.
 """
 from __future__ import annotations
 

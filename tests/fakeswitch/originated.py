@@ -39,13 +39,20 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
 def app_and_args(text: str) -> tuple[str, str]:
-    """mod_commands: `&name(args)` is cut at the FIRST `)`, then split at the first `(`."""
+    """mod_commands: `&name(args)` is cut at the FIRST `)`, then split at the first `(`.
+
+    FreeSWITCH v1.11.1 mod_commands.c originate_function: `strchr(app_name, ')')` then
+    `strchr(app_name, '(')` (the same in v1.10.12 and v1.11.2)."""
     name = text[1:].split(")", 1)[0]
     app, _, arg = name.partition("(")
     return app, arg
 
 def split_args(text: str) -> list[str]:
-    """switch_separate_string on spaces: single quotes group and are removed."""
+    """switch_separate_string on spaces: single quotes group and are removed.
+
+    (v1.11.1 switch_utils.c separate_string_blank_delim, cleanup_separated_string.)  A
+    backslash stays unless it escapes a quote, a backslash or n/r/t/s, so `\\d+` and `\\,`
+    reach the application as sent; those escapes are not simulated."""
     out, current, quoted, started = [], [], False, False
     for ch in text:
         if ch == "'":

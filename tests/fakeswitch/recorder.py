@@ -19,7 +19,13 @@ As FreeSWITCH does it (mod_dptools record_session, switch_ivr_async.c record_cal
 
 The hangup state comes after a synchronous socket application has returned, so over a
 ``socket … full`` connection the daemon never sees a RECORD_STOP of the hangup, and the
-file is closed only after the daemon has let go of the socket.
+file is closed only after the daemon has let go of the socket (or the linger time ran
+out).  FreeSWITCH v1.11.1: mod_event_socket.c socket_function -> listener_run in the
+channel's thread, socket closed at its end; switch_core_state_machine.c
+switch_core_session_run, case CS_HANGUP -> switch_core_session_hangup_state ->
+switch_core_media_bug_remove_all (switch_channel_perform_hangup runs it at once only with
+``enable-early-hangup`` / CF_EARLY_HANGUP).  Pinned by tests/sim/test_outbound_sync_transcripts.py
+``test_the_hangups_record_stop_reaches_only_an_async_socket``.
 
 ``FakeSwitch.recording_failure``: ``"unwritable"`` fails every open (a full disk),
 ``"empty"`` closes files without audio. (switch_ivr_async.c, switch_ivr_record_session_event

@@ -170,7 +170,8 @@ def test_a_confirming_leg_wins_only_when_the_key_comes():
 
 
 def test_by_default_the_leg_timeout_cuts_a_late_answer_off_mid_prompt():
-    """group_confirm_timeout unset (0): the leg's own limit keeps running (originate.c ~3370)."""
+    """group_confirm_timeout unset: the leg's own limit keeps running (v1.11.1 switch_ivr_originate.c
+    check_channel_status leaves per_channel_timelimit_sec; check_per_channel_timeouts ends it)."""
     result, legs = outcome("{originate_timeout=21}" + mobile_leg(), confirming(19, 3))
     assert legs[0] == (pytest.approx(19.0), pytest.approx(20.6), "ALLOTTED_TIMEOUT")
 
@@ -189,6 +190,15 @@ def test_never_pressing_ends_at_answer_plus_group_confirm_timeout():
     result, legs = outcome("{originate_timeout=33}" + mobile_leg(",group_confirm_timeout=12"), confirming(3, None))
     # answered at 3.0 s: 3 whole seconds elapsed, limit 15, fired at 15.6 s
     assert legs[0] == (pytest.approx(3.0), pytest.approx(15.6), "ALLOTTED_TIMEOUT")
+
+
+def test_a_call_wide_group_confirm_timeout_applies_unless_the_leg_has_its_own():
+    """v1.11.1 check_channel_status: the leg's own value, else oglobals.confirm_timeout (the {} one)."""
+    _, legs = outcome("{originate_timeout=40,group_confirm_timeout=12}" + mobile_leg(), confirming(3, None))
+    assert legs[0] == (pytest.approx(3.0), pytest.approx(15.6), "ALLOTTED_TIMEOUT")
+    _, legs = outcome("{originate_timeout=40,group_confirm_timeout=12}" + mobile_leg(",group_confirm_timeout=5"),
+                      confirming(3, None))
+    assert legs[0] == (pytest.approx(3.0), pytest.approx(8.6), "ALLOTTED_TIMEOUT")
 
 
 def test_group_confirm_timeout_0_removes_the_leg_limit():

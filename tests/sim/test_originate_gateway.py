@@ -60,7 +60,9 @@ def test_split_args_keeps_a_quoted_application_whole():
 
 
 def test_the_application_ends_at_the_first_closing_parenthesis():
-    """mod_commands originate: `&playback(tone_stream://%(1,2,3))` runs playback(tone_stream://%(1,2,3)."""
+    """mod_commands originate: `&playback(tone_stream://%(1,2,3))` runs playback(tone_stream://%(1,2,3).
+
+    v1.11.1 mod_commands.c originate_function: `strchr(app_name, ')')`."""
     assert app_and_args("&play_and_get_digits(6 6 3 1 # tone_stream://%(1,2,3) x)") == \
         ("play_and_get_digits", "6 6 3 1 # tone_stream://%(1,2,3")
     assert app_and_args("&park()") == ("park", "") and app_and_args("&park") == ("park", "")

@@ -11,6 +11,8 @@ in Event-Sequence order and the linger notice, and that CHANNEL_HANGUP_COMPLETE 
 """
 from __future__ import annotations
 
+import os
+
 import gevent
 import pytest
 
@@ -255,6 +257,52 @@ def test_an_async_session_with_the_reduced_subscription_answers_as_freeswitch_di
         assert_same_structure(result.got, result.want)
         result.peer.close()
         assert call.wait(2)
+    finally:
+        daemon.stop()
+        sim.stop()
+
+
+def _header_agrees(path) -> bool:
+    """libsndfile writes a WAV's sizes on close: a header that agrees with the size means closed."""
+    with open(path, "rb") as f:
+        header = f.read(8)
+    return int.from_bytes(header[4:8], "little") + 8 == os.path.getsize(path)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_the_hangups_record_stop_reaches_only_an_async_socket(mode, tmp_path):
+    """The hangup state closes the file and fires RECORD_STOP (switch_core_session_hangup_state
+    -> switch_core_media_bug_remove_all -> record_callback CLOSE).  It runs in the channel's
+    thread after the current application returns; on a sync socket that application is
+    `socket` itself (listener_run), so the listener is gone first: no RECORD_STOP on the
+    socket, the file is closed only after the socket.  In async mode the listener thread is
+    still there (linger) when the parked socket app returns."""
+    sim = sync_setup()
+    daemon = DaemonStub()
+    call = place(sim, daemon, socket_mode=mode, socket_resume=False)
+    caller_hangs_up_after_answers(call, after=2.0)
+    path = tmp_path / "call.wav"
+    try:
+        peer = daemon.accept()
+        for command in ("connect", "myevents", "linger",                  # FreeSWITCH never closes: we do
+                        "sendmsg\ncall-command: execute\nexecute-app-name: multiset\n"
+                        "execute-app-arg: RECORD_STEREO=true RECORD_BRIDGE_REQ=true continue_on_fail=true",
+                        f"sendmsg\ncall-command: execute\nexecute-app-name: record_session\nexecute-app-arg: {path}",
+                        "sendmsg\ncall-command: execute\nexecute-app-name: bridge\n"
+                        f"execute-app-arg: user/{ANSWERS_AFTER_2S}@127.0.0.1"):
+            peer.command(command)
+        got = peer.read_until(lambda m: m.get("Content-Disposition") == "linger", timeout=sim.clock.real(6) + 2)
+        got += peer.drain(sim.clock.real(1) + 0.2)
+        names = [m.event_name for m in got if m.event_name]
+        assert "RECORD_START" in names
+        if mode == "sync":
+            assert "RECORD_STOP" not in names and not _header_agrees(path)      # still open while we hold on
+        else:
+            assert "RECORD_STOP" in names and _header_agrees(path)
+        peer.close()
+        assert call.wait(2)
+        wait_until(lambda: _header_agrees(path), what="the file to be closed")
+        assert call.recorded and call.answered_by == ANSWERS_AFTER_2S
     finally:
         daemon.stop()
         sim.stop()
