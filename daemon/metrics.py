@@ -60,8 +60,8 @@ class Metrics:
             self.directory_requests_total.labels(result)
         # issue 11: calls that should have been recorded and were not (or not usably). Reasons:
         # unwritable (the day directory could not be made: disk full, permissions), not_started
-        # (answered, but FreeSWITCH never reported RECORD_START), failed (RECORD_STOP without a
-        # readable file), empty (a file without audio), timeout (recordings.dir did not answer in
+        # (answered, but FreeSWITCH never reported RECORD_START and left no file), empty (no
+        # audio reached the file: FreeSWITCH removes such a file, or it holds none), timeout (recordings.dir did not answer in
         # time — a stalled NFS/SMB mount: the call went unrecorded, or its file could not be checked).
         self.recording_failures_total = Counter(
             "callrouter_recording_failures_total", "Calls that were to be recorded and have no usable recording.",

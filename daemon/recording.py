@@ -25,8 +25,12 @@ FreeSWITCH records; the daemon asks and checks (DESIGN.md, "FreeSWITCH mechanics
 * RECORD_START (subscribed to for recorded calls only) says FreeSWITCH opened the file
   (record_session opens it at once, audio comes from the bridge); without it the open
   failed. At the end the file is checked on disk, where FreeSWITCH (on the same box)
-  wrote it: its length from its size, `failed` when an answered call has no file,
-  `empty` when it holds no audio; the file of a call nobody answered is removed.
+  wrote it: its length from its size, `empty` when it holds no audio, `failed` when an
+  answered call has no file and RECORD_START never came; the file of a call nobody
+  answered is removed.  A file that RECORD_START announced and that is gone at the end
+  was discarded by FreeSWITCH for holding no audio, so it too is `empty`: record_callback
+  removes a recording into which nothing was written (v1.11.1 switch_ivr_async.c,
+  SWITCH_ABC_TYPE_CLOSE, "Discarding empty file", RECORD_DISCARDED=true).
   Over a synchronous socket FreeSWITCH closes the file only after our socket has gone
   (its hangup state follows the socket application), so `finish` waits, bounded, for
   the WAV header to agree with the file's size — libsndfile writes the sizes on close.
@@ -163,11 +167,13 @@ def finish(recording: CallRecording, record: CallRecord, started: bool, stopped:
                   recording.path, disk.check_timeout, extra={"uuid": uuid, "reason": TIMEOUT})
         record.recording_state = FAILED
         return
+    if size is None and started:
+        _empty(record, metrics, "FreeSWITCH discarded the call's recording: no audio reached it", recording.path)
+        return
     if size is None:
-        reason = "failed" if started else "not_started"
-        metrics.recording_failures_total.labels(reason).inc()
+        metrics.recording_failures_total.labels("not_started").inc()
         log.error("the call was not recorded: FreeSWITCH left no file %s", recording.path,
-                  extra={"uuid": uuid, "reason": reason})
+                  extra={"uuid": uuid, "reason": "not_started"})
         record.recording_state = FAILED
         return
     _restrict(disk, recording.path, uuid)
@@ -175,12 +181,17 @@ def finish(recording: CallRecording, record: CallRecord, started: bool, stopped:
     record.recording_ms = max(0, size - WAV_HEADER) * 1000 // BYTES_PER_SECOND
     record.recording_expires = recording.expires
     if record.recording_ms == 0:
-        metrics.recording_failures_total.labels("empty").inc()
-        log.warning("the call's recording is empty", extra={"uuid": uuid, "file": str(recording.path)})
-        record.recording_state = EMPTY
+        _empty(record, metrics, "the call's recording is empty", recording.path)
         return
     record.recording_state = OK
     metrics.recordings_total.inc()
+
+
+def _empty(record: CallRecord, metrics: Metrics, message: str, path: Path) -> None:
+    """An answered call whose recording holds no audio (media that never flowed)."""
+    metrics.recording_failures_total.labels("empty").inc()
+    log.warning(message, extra={"uuid": record.uuid, "file": str(path), "reason": "empty"})
+    record.recording_state = EMPTY
 
 
 def _recorded_size(disk: RecordingDisk, path: Path, started: bool, stopped: bool, settle: float,

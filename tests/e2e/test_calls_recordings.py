@@ -111,13 +111,15 @@ def test_an_unwritable_directory_is_reported_and_the_call_goes_through(make_harn
 @pytest.mark.parametrize("failure, state, reason", [("unwritable", "failed", "not_started"),
                                                     ("empty", "empty", "empty")])
 def test_a_recording_freeswitch_could_not_write_is_marked(recorded, failure, state, reason):
-    h, _, _ = recorded
+    h, _, directory = recorded
     h.sim.recording_failure = failure
     h.employee("anna.smirnova", answer_after=1)
     call = h.call("202", caller=EXTERNAL, talk_time=2)
     record = h.record_of(call)
     assert (record.answered_by, record.recording_state) == ("anna.smirnova", state)
     assert h.metric("callrouter_recording_failures_total", reason=reason) == 1
+    # an open that failed leaves nothing; a file no audio reached is removed by FreeSWITCH itself
+    assert not any(files for _, _, files in os.walk(directory))
 
 
 def test_a_call_nobody_answered_leaves_no_recording(recorded):

@@ -14,8 +14,11 @@ As FreeSWITCH does it (mod_dptools record_session, switch_ivr_async.c record_cal
   file is closed — 16-bit PCM at 8 kHz, two channels with ``RECORD_STEREO=true`` — with
   the audio of the time it ran, less up to a second that had not reached the file (a call
   killed ~3 s after the answer left 2.54 s: DESIGN.md), ``record_seconds``/``record_ms``/
-  ``record_samples`` are set, and RECORD_STOP fires. A bug that never got audio leaves a
-  file without any.
+  ``record_samples`` are set, and RECORD_STOP fires. A bug that never wrote any audio
+  has its file removed ("Discarding empty file", ``RECORD_DISCARDED=true``): FreeSWITCH
+  v1.11.1 switch_ivr_async.c record_callback, SWITCH_ABC_TYPE_CLOSE, ``!rh->writes``
+  (l.1665). Its other branch, "Discarding short file" under ``RECORD_MIN_SEC``, applies
+  only to appended files (min_sec is 0 otherwise, l.3269).
 
 The hangup state comes after a synchronous socket application has returned, so over a
 ``socket … full`` connection the daemon never sees a RECORD_STOP of the hangup, and the
@@ -28,7 +31,7 @@ switch_core_media_bug_remove_all (switch_channel_perform_hangup runs it at once 
 ``test_the_hangups_record_stop_reaches_only_an_async_socket``.
 
 ``FakeSwitch.recording_failure``: ``"unwritable"`` fails every open (a full disk),
-``"empty"`` closes files without audio. (switch_ivr_async.c, switch_ivr_record_session_event
+``"empty"`` lets no audio reach the files (so they are discarded). (switch_ivr_async.c, switch_ivr_record_session_event
 and record_callback.)
 """
 from __future__ import annotations
@@ -116,7 +119,19 @@ class Recorder:
         ch.set("record_ms", str(frames * 1000 // RATE))
         if frames:
             flow.call.recorded[self.path] = frames / RATE
+        else:
+            self._discard()
         flow.fire("RECORD_STOP", tail=(("Record-File-Path", self.path),))
+
+
+    def _discard(self) -> None:
+        """record_callback's "Discarding empty file": the file goes, the channel says so."""
+        log.debug("call %s: Discarding empty file %s", self.flow.uuid, self.path)
+        self.flow.channel.set("RECORD_DISCARDED", "true")
+        try:
+            os.remove(self.path)
+        except FileNotFoundError:
+            pass
 
 
 def record_session(flow: "CallFlow", arg: str) -> None:

@@ -306,3 +306,33 @@ def test_the_hangups_record_stop_reaches_only_an_async_socket(mode, tmp_path):
     finally:
         daemon.stop()
         sim.stop()
+
+
+def test_a_recording_no_audio_reached_is_removed_at_its_close(tmp_path):
+    """record_callback CLOSE with nothing written: "Discarding empty file", the file is
+    removed and RECORD_DISCARDED=true (v1.11.1 switch_ivr_async.c l.1665); RECORD_STOP
+    still fires."""
+    sim = sync_setup()
+    sim.recording_failure = "empty"            # the media never reaches the bug
+    daemon = DaemonStub()
+    call = place(sim, daemon, socket_mode="async", socket_resume=False)
+    caller_hangs_up_after_answers(call, after=2.0)
+    path = tmp_path / "call.wav"
+    try:
+        peer = daemon.accept()
+        for command in ("connect", "myevents", "linger",
+                        "sendmsg\ncall-command: execute\nexecute-app-name: multiset\n"
+                        "execute-app-arg: RECORD_STEREO=true RECORD_BRIDGE_REQ=true continue_on_fail=true",
+                        f"sendmsg\ncall-command: execute\nexecute-app-name: record_session\nexecute-app-arg: {path}",
+                        "sendmsg\ncall-command: execute\nexecute-app-name: bridge\n"
+                        f"execute-app-arg: user/{ANSWERS_AFTER_2S}@127.0.0.1"):
+            peer.command(command)
+        got = peer.read_until(lambda m: m.event_name == "RECORD_STOP", timeout=sim.clock.real(6) + 2)
+        assert "RECORD_START" in [m.event_name for m in got]
+        assert not path.exists()
+        assert got[-1].event_value("variable_RECORD_DISCARDED") == "true" and call.recorded == {}
+        peer.close()
+        assert call.wait(2)
+    finally:
+        daemon.stop()
+        sim.stop()
