@@ -30,6 +30,7 @@ from config.snapshot import Snapshot
 from daemon import heap, sdnotify
 from daemon.config_reload import ConfigHolder, ConfigWatcher, Loader
 from daemon.directory import DIRECTORY_PATH, make_directory_handler
+from daemon.hangups import Hangups
 from daemon.http import Handler, HttpServer
 from daemon.inbound import InboundSupervisor
 from daemon.inbound_commands import InboundCommands
@@ -104,18 +105,19 @@ class App:
         self.settings = snapshot.file.daemon
         self.store = store_factory(snapshot, self.metrics)     # SchemaError: refuse to start
         self.presence = PresenceView()
+        self.hangups = Hangups()            # calls' ends heard on the inbound link, for lost sockets
         self.live = self._live_masks(snapshot)
         self.inbound = InboundSupervisor(
             lambda: self.config.current().file.freeswitch,
             lambda: self.config.current().company.domain,
-            self.presence, self.metrics)
+            self.presence, self.metrics, hangups=self.hangups)
         self.outbound = outbound_factory(
             parse_address(listen or self.settings.listen),
             snapshot=self.config.current, now=now, metrics=self.metrics,
             presence=self.presence, settings=self.settings,
             records=self.store, rotation=self.store.state, overrides=self.store.state,
             overrides_writer=self.store.state, live=self.live,
-            on_routed=self.store.on_routed,
+            on_routed=self.store.on_routed, hangups=self.hangups,
             inbound=InboundCommands(lambda: self.config.current().file.freeswitch))
         self.http, self.directory_http = self._http_servers(http, routes)
         self.watcher = ConfigWatcher(self.config, interval=watch_interval, on_reload=self._after_reload)

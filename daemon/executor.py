@@ -42,14 +42,14 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from time import perf_counter
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import gevent
 from gevent.event import AsyncResult
 
 from daemon import callstate as cs
 from daemon.callstate import CallState
-from daemon.esl.errors import CommandTimeout
+from daemon.esl.errors import CommandFailed, CommandTimeout
 from daemon.bridge_legs import name_legs
 from daemon.confirm_prompt import prompt_failures
 from daemon.esl.session import CallSession, Execution
@@ -76,6 +76,14 @@ AnsweredHook = Callable[[str, str], None]
 Resume = Callable[[object], Plan]           # a plan's `then` -> the plan of that forward, routed now
 
 
+class SentBridge(NamedTuple):
+    """The last bridge sent: its plan step, the step's record, its execution, its legs' UUIDs."""
+    step: Step
+    record: StepRecord
+    run: Execution
+    legs: tuple[str, ...]           # origination_uuid of each leg, in dial order (daemon.bridge_legs)
+
+
 @dataclass(frozen=True)
 class CallBounds:
     """How long a call's greenlet waits on FreeSWITCH, in seconds, beyond command replies."""
@@ -86,6 +94,8 @@ class CallBounds:
     voicemail: float = 900.0        # greeting and recording (mod_voicemail records 300 s by default)
     linger_margin: float = 2.0      # after the hangup: the last events within linger + this
     end_wait: float = 2.0           # after ending a bridge's legs: its completion within this
+    lost: float = 12 * 3600.0       # after the outbound socket is lost mid-bridge: the inbound link's
+                                    # word on the call's end within this (as long as a call may talk)
 
     def ring(self, step: Step) -> float:
         legs_end = max((leg.delay + leg.timeout for leg in step.legs), default=0)
@@ -116,8 +126,7 @@ class PlanExecutor:
         self.plan: Optional[Plan] = None
         self._pending: list[AsyncResult] = []       # replies not yet checked (filter, event, linger)
         self._armed = False                         # continue_on_fail / hangup_after_bridge set
-        self._ringing: Optional[tuple[StepRecord, Execution]] = None   # the last bridge and its step
-        self._legs: tuple[str, ...] = ()            # the last bridge's leg UUIDs (origination_uuid)
+        self._bridge: Optional[SentBridge] = None   # the last bridge sent
         self._bridge_ended = False                  # end_bridge() ran: never twice
         self._sent_any = False
 
@@ -177,9 +186,10 @@ class PlanExecutor:
         if self.recording is not None and not self._recording_sent:
             apps[-1:-1] = self.recording.start_apps()      # waits for the answer (RECORD_BRIDGE_REQ)
             self._recording_sent = True
-        self._legs = named.legs
-        bridge = self._send(*apps)[-1]
-        self._ringing = (self.state.current, bridge)
+        runs = self._write(*apps)
+        bridge = runs[-1]
+        self._bridge = SentBridge(step, self.state.current, bridge, named.legs)
+        self._confirm(apps, runs)
         bound = self.bounds.ring(step)
         ready = gevent.wait([bridge.done, self.channel.bridged, self.channel.gone], timeout=bound, count=1)
         if not ready and self._answered_meanwhile():
@@ -209,7 +219,7 @@ class PlanExecutor:
         goes on to the next step."""
         if not bridge.done.successful() or not any(leg.confirm for leg in step.legs):
             return
-        for login, file in prompt_failures(bridge.done.get(), step.legs, self._legs):
+        for login, file in prompt_failures(bridge.done.get(), step.legs, self._bridge.legs):
             self.metrics.confirm_prompt_failures_total.inc()
             log.error("mobile of %s answered but was dropped DESTINATION_OUT_OF_ORDER: FreeSWITCH could not "
                       "play the answer-confirmation prompt %r (install FreeSWITCH's sounds or set "
@@ -235,12 +245,23 @@ class PlanExecutor:
 
     def ringing_bridge(self) -> Optional[Execution]:
         """The bridge sent and not over, unless someone answered it (then it is a conversation)."""
-        if self._ringing is None or self._bridge_ended:
+        if self._bridge is None or self._bridge_ended:
             return None
-        bridge = self._ringing[1]
+        bridge = self._bridge.run
         if bridge.done.ready() or self.channel.bridged.ready() or self.channel.gone.is_set():
             return None
         return None if self._answered_meanwhile() else bridge
+
+    def unfinished_bridge(self) -> Optional[SentBridge]:
+        """The last bridge sent, unless its completion came (or FreeSWITCH refused it): after
+        the outbound socket is lost, FreeSWITCH may still be running it."""
+        sent = self._bridge
+        if sent is None:
+            return None
+        done = sent.run.done
+        if done.successful() or isinstance(done.exception, CommandFailed):
+            return None
+        return sent
 
     def end_bridge(self, bridge: Execution, wait: Optional[float] = None) -> bool:
         """End a ringing bridge before the call goes back to the dialplan: its legs, and if
@@ -250,7 +271,7 @@ class PlanExecutor:
         self._bridge_ended = True
         if self.inbound is not None:
             try:
-                killed = self.inbound.kill(self._legs)
+                killed = self.inbound.kill(self._bridge.legs)
                 if bridge.done.wait(wait) is not None or self.channel.gone.is_set():
                     log.info("ended a bridge's legs", extra={"uuid": uuid, "legs": killed})
                     return True
@@ -317,22 +338,31 @@ class PlanExecutor:
     # ------------------------------------------------------------------ helpers
 
     def _send(self, *apps: tuple[str, str]) -> list[Execution]:
-        """Execute apps (one write), then check their replies and any still pending.
+        """Execute apps (one write), then check their replies and any still pending."""
+        runs = self._write(*apps)
+        self._confirm(apps, runs)
+        return runs
 
-        Sync mode: only the replies before the first long application are awaited here;
-        the others come when it ends, and an `-ERR` among them fails its `done`.
-        """
+    def _write(self, *apps: tuple[str, str]) -> list[Execution]:
+        """Execute apps (one write): from here on FreeSWITCH may be running them."""
         runs = self.session.execute(*apps)
         if not self._sent_any:
             self._sent_any = True
             self._first_write(apps)
+        return runs
+
+    def _confirm(self, apps: tuple[tuple[str, str], ...], runs: list[Execution]) -> None:
+        """Check the replies of `runs` and of any command still pending.
+
+        Sync mode: only the replies before the first long application are awaited here;
+        the others come when it ends, and an `-ERR` among them fails its `done`.
+        """
         replies = [run.reply for run in runs]
         if self.sync:
             long = next((i for i, (app, _) in enumerate(apps) if app in LONG_APPS), len(apps))
             replies = replies[:long]
         self.session.confirm(self._pending + replies)
         self._pending = []
-        return runs
 
     def _first_write(self, apps) -> None:
         """The call is in motion: now is the time to measure and log, not before."""
@@ -359,9 +389,9 @@ class PlanExecutor:
     def note_late_disposition(self) -> None:
         """Record the last bridge's disposition when its completion came after we stopped
         waiting for it (the caller hung up first: ORIGINATOR_CANCEL follows CHANNEL_HANGUP)."""
-        if self._ringing is None:
+        if self._bridge is None:
             return
-        step, run = self._ringing
+        step, run = self._bridge.record, self._bridge.run
         if not step.disposition and run.done.ready() and run.done.successful():
             step.disposition = self.disposition(run)
 

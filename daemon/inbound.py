@@ -3,7 +3,8 @@
 One TCP connection to FreeSWITCH's event socket (8021): authenticate, subscribe
 to channel and registration events (`inbound_events.SUBSCRIPTION`), load the
 registrations that exist now, then read events for as long as the link lives.
-When it dies, the presence view falls back to "everyone available" and the
+The same events tell `hangups` (daemon.hangups) of the ends of calls whose outbound
+socket was lost.  When it dies, the presence view falls back to "everyone available" and the
 supervisor reconnects with exponential backoff and jitter; a refused password or
 ACL is retried at the longest delay, since retrying sooner cannot fix it.
 
@@ -29,6 +30,7 @@ from store.backoff import Backoff
 from store.loop import Loop
 from daemon.esl.event import JSON as EVENT_JSON, PLAIN as EVENT_PLAIN, Event
 from daemon.esl.frames import Frame, FrameParser, ProtocolError
+from daemon.hangups import Hangups
 from daemon.inbound_events import SUBSCRIPTION, apply_event, profile_names, registrations
 from daemon.metrics import Metrics
 from daemon.presence import PresenceView, Registration
@@ -61,10 +63,11 @@ class InboundSupervisor(Loop):
                  presence: PresenceView, metrics: Metrics, *,
                  sleep: Callable[[float], None] = gevent.sleep,
                  random: Callable[[], float] = _random.random,
-                 handshake_timeout: float = HANDSHAKE_TIMEOUT):
+                 handshake_timeout: float = HANDSHAKE_TIMEOUT, hangups: Optional[Hangups] = None):
         self._settings = settings
         self._domain = domain
         self._presence = presence
+        self._hangups = hangups if hangups is not None else Hangups()
         self._metrics = metrics
         self._sleep = sleep
         self._backoff = Backoff(random=random)
@@ -145,6 +148,7 @@ class InboundSupervisor(Loop):
 
     def _lost(self) -> None:
         self._presence.disconnected()
+        self._hangups.link_down()
         self._metrics.esl_connected.set(0)
 
     def _connect_and_serve(self, settings: FreeswitchSettings) -> None:
@@ -183,12 +187,14 @@ class InboundSupervisor(Loop):
             body = link.api_bytes(f"sofia xmlstatus profile {profile} reg", pending)
             found.extend(_cooperatively(registrations(body, domain)))
         self._presence.reset(found)
+        self._hangups.link_up()
         self._metrics.esl_connected.set(1)
         for event in pending:
-            apply_event(self._presence, event, domain)
+            self._on_event(event)
 
     def _on_event(self, event: Event) -> None:
         apply_event(self._presence, event, self._domain())
+        self._hangups.heard(event)
 
 
 class _Link:

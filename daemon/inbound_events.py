@@ -32,7 +32,7 @@ def apply_event(presence: PresenceView, event: Event, domain: str) -> None:
     if name == "CUSTOM":
         _apply_registration(presence, event, domain)
         return
-    uuid = _text(event, "Unique-ID")
+    uuid = text(event, "Unique-ID")
     if not uuid:
         return
     if name == "CHANNEL_CREATE":
@@ -57,10 +57,10 @@ def _apply_registration(presence: PresenceView, event: Event, domain: str) -> No
     keys = _USER_AND_HOST.get(subclass)
     if keys is None:
         return
-    login = login_of(_text(event, keys[0]), _text(event, keys[1]) or _text(event, "realm"), domain)
+    login = login_of(text(event, keys[0]), text(event, keys[1]) or text(event, "realm"), domain)
     if login is None:
         return
-    contact, call_id = _text(event, "contact"), _text(event, "call-id")
+    contact, call_id = text(event, "contact"), text(event, "call-id")
     if subclass == "sofia::register":
         presence.registered(login, contact, call_id)
     else:
@@ -77,12 +77,12 @@ def channel_login(event: Event, domain: str) -> Optional[str]:
     A-leg carries the dialled user too.
     """
     if event.get("Call-Direction") == "outbound":
-        return login_of(_text(event, "variable_dialed_user"), _text(event, "variable_dialed_domain"), domain)
-    user = _text(event, "variable_sip_auth_username")
+        return login_of(text(event, "variable_dialed_user"), text(event, "variable_dialed_domain"), domain)
+    user = text(event, "variable_sip_auth_username")
     if user:
-        return login_of(user, _text(event, "variable_sip_auth_realm"), domain)
-    return login_of(_text(event, "variable_sip_from_user") or _text(event, "Caller-Username"),
-                    _text(event, "variable_sip_from_host"), domain)
+        return login_of(user, text(event, "variable_sip_auth_realm"), domain)
+    return login_of(text(event, "variable_sip_from_user") or text(event, "Caller-Username"),
+                    text(event, "variable_sip_from_host"), domain)
 
 
 def login_of(user: str, host: str, domain: str) -> Optional[str]:
@@ -92,7 +92,8 @@ def login_of(user: str, host: str, domain: str) -> Optional[str]:
     return user.lower()
 
 
-def _text(event: Event, key: str) -> str:
+def text(event: Event, key: str) -> str:
+    """A header's value as text: "" when absent, not text, or FreeSWITCH's `_undef_`."""
     value = event.get(key)
     if not isinstance(value, str) or value == "_undef_":
         return ""

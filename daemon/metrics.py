@@ -49,6 +49,12 @@ class Metrics:
             "callrouter_confirm_prompt_failures_total",
             "Mobile legs with answer confirmation that FreeSWITCH dropped on answering "
             "(DESTINATION_OUT_OF_ORDER: the confirmation prompt file is missing).", registry=r)
+        # A call's outbound socket lost while FreeSWITCH ran its bridge on (daemon.lost_bridge).
+        self.lost_bridges_total = Counter(
+            "callrouter_lost_bridges_total",
+            "Calls whose outbound ESL connection was lost while their bridge ran, by what the inbound link "
+            "told of their end (answered, abandoned, failed: not answered, the dialplan went on; "
+            "unknown: it could not tell, the record says what the daemon knew).", ["learned"], registry=r)
         self.records = RecordMetrics(r)     # the record writer's (store/metrics.py)
         # The SIP directory (daemon/directory.py): probes and guessed accounts show as
         # unauthorized / unknown_user; unavailable is the store not answering.

@@ -30,6 +30,14 @@ sets `socket_resume=true`; sync: it must not, see CallSession.hand_back).  A bri
 still ringing is ended first (PlanExecutor.end_bridge), so the fallback never rings
 anyone beside it.  It is logged and counted in call_failures_total{stage}; other
 calls never notice.
+
+A socket lost (cut, or closed for a malformed frame) while a bridge runs is another
+matter: FreeSWITCH runs the bridge on, and the dialplan goes on only when it ends
+(daemon.hangups).  The call's record waits, within `CallBounds.lost`, for the inbound
+link to hear the caller's channel hang up, and says what that tells (daemon.lost_bridge):
+answered (by whom, the talk time, the cause), abandoned, or failed when the dialplan
+took over.  When the link cannot tell (down, or the call outlives the bound), the record
+is written all the same with what the daemon knew, and a warning says so.
 """
 from __future__ import annotations
 
@@ -46,16 +54,17 @@ from gevent.server import StreamServer
 from config.models import DaemonSettings
 from config.snapshot import Snapshot
 from daemon import callstate as cs
-from daemon import recording
+from daemon import lost_bridge, recording
 from daemon.callstate import CallState
 from daemon.esl import commands
 from daemon.esl.errors import CommandTimeout, ProtocolError, SessionClosed
 from daemon.esl.event import Event
 from daemon.esl.frames import Frame
 from daemon.esl.session import CallSession
-from daemon.executor import AnsweredHook, CallBounds, PlanExecutor
+from daemon.executor import AnsweredHook, CallBounds, PlanExecutor, SentBridge
 from daemon.features import KIND as FEATURE_KIND
 from daemon.features import LOG_ONLY, FeatureRequest, OverridesWriter, feature_plan, recognise
+from daemon.hangups import Hangups, Unheard
 from daemon.inbound_commands import InboundCommands
 from daemon.metrics import Metrics
 from daemon.recording_disk import RecordingDisk
@@ -113,6 +122,7 @@ class CallContext:
     on_routed: Optional[RoutedHook]
     recording_disk: RecordingDisk                # recordings' file-system calls, off the event loop
     inbound: Optional[InboundCommands] = None   # ends the legs of a bridge that must stop
+    hangups: Optional[Hangups] = None           # the inbound link's word on calls' ends (lost sockets)
 
     def count_junk(self, frame: Frame) -> None:
         self.metrics.esl_junk_frames_total.inc()
@@ -171,9 +181,18 @@ class CallHandler:
         self.recording: Optional[recording.CallRecording] = None
 
     def run(self) -> None:
+        try:
+            self._drive()
+        finally:
+            if self.call is not None and self.ctx.hangups is not None:
+                self.ctx.hangups.forget(self.call.uuid)
+
+    def _drive(self) -> None:
         stage = "connect"
         try:
             call = self.call = call_from_channel(self.session.connect())
+            if self.ctx.hangups is not None:
+                self.ctx.hangups.watch(call.uuid)
             _check_mode(self.session.sync, self.ctx.settings.socket_mode, call.uuid)
             self.state = CallState.begin(call, self.ctx.now())
             pending = self.session.submit(*commands.subscribe(call.uuid, self.session.sync),
@@ -275,7 +294,15 @@ class CallHandler:
     def _end(self, outcome: str) -> None:
         """Wait (bounded) for the last events, then count, record and close."""
         session, ctx = self.session, self.ctx
-        if outcome != cs.FAILED:
+        ended, cause, stopping = None, session.channel.hangup_cause, None
+        lost = self._lost_bridge()
+        if lost is not None:
+            try:
+                outcome, ended, cause = self._hear_end(lost)
+            except gevent.GreenletExit as exc:       # the daemon stops: record what is known, then go
+                stopping = exc
+                outcome = self._unheard("the daemon is stopping")
+        elif outcome != cs.FAILED:
             session.channel.finished.wait(ctx.settings.linger + ctx.bounds.linger_margin)
         session.close()
         ctx.metrics.calls_total.labels(self.kind, outcome).inc()
@@ -283,7 +310,13 @@ class CallHandler:
             return
         if self.executor is not None:
             self.executor.note_late_disposition()
-        record = self.state.finish(outcome, ctx.now(), session.channel.hangup_cause)
+        self._record(outcome, ended or ctx.now(), cause)
+        if stopping is not None:
+            raise stopping
+
+    def _record(self, outcome: str, ended: dt.datetime, cause: str) -> None:
+        session, ctx = self.session, self.ctx
+        record = self.state.finish(outcome, ended, cause)
         if self.recording is not None:
             try:
                 recording.finish(self.recording, record, session.channel.record_started,
@@ -297,6 +330,49 @@ class CallHandler:
         except Exception:
             log.exception("the record sink refused the call record", extra={"uuid": record.uuid})
 
+    # ------------------------------------------------------------------ a socket lost mid-bridge
+
+    def _lost_bridge(self) -> Optional[SentBridge]:
+        """The bridge FreeSWITCH may still be running although the outbound socket is gone:
+        lost (not closed by us) before the channel was heard to hang up."""
+        if self.executor is None or not self.session.lost or self.session.channel.hung_up:
+            return None
+        return self.executor.unfinished_bridge()
+
+    def _hear_end(self, sent: SentBridge) -> tuple[str, Optional[dt.datetime], str]:
+        """(outcome, end, hangup cause) of the call as the inbound link hears its end, within
+        `CallBounds.lost`; what the daemon knew (end: now) when the link cannot tell."""
+        ctx, state = self.ctx, self.state
+        uuid = state.record.uuid
+        if ctx.hangups is None:
+            return self._unheard("no inbound link"), None, ""
+        log.warning("outbound ESL connection lost while the bridge ran: FreeSWITCH runs it on; waiting up to "
+                    "%g s for the inbound link to report the call's end", ctx.bounds.lost, extra={"uuid": uuid})
+        try:
+            event = ctx.hangups.wait(uuid, ctx.bounds.lost)
+        except Unheard as exc:
+            return self._unheard(str(exc)), None, ""
+        end = lost_bridge.ending(event, sent)
+        now = ctx.now()
+        if end.answered_ago is not None and not state.answered:
+            state.answered_by(end.answered_by, now - dt.timedelta(seconds=end.answered_ago))
+        ended = now - dt.timedelta(seconds=end.ended_ago)
+        state.step_ended(ended, end.disposition)
+        outcome = cs.ANSWERED if state.answered else end.outcome
+        ctx.metrics.lost_bridges_total.labels(outcome).inc()
+        log.info("the inbound link heard the end of the call whose socket was lost", extra={
+            "uuid": uuid, "outcome": outcome, "answered_by": state.record.answered_by or "-", "cause": end.cause})
+        return outcome, ended, end.cause
+
+    def _unheard(self, why: str) -> str:
+        """The outcome recorded when nobody can tell how the call went on: answered if the daemon
+        saw the answer, else failed (handed back)."""
+        outcome = cs.ANSWERED if self.state.answered else cs.FAILED
+        self.ctx.metrics.lost_bridges_total.labels("unknown").inc()
+        log.warning("outbound ESL connection lost while the bridge ran, and the call's end is unknown (%s): "
+                    "recorded as %s, ended now", why, outcome, extra={"uuid": self.state.record.uuid})
+        return outcome
+
 
 class OutboundServer:
     """Accepts FreeSWITCH's outbound connections and drives one call per connection."""
@@ -309,14 +385,15 @@ class OutboundServer:
                  on_answered: Optional[AnsweredHook] = None, on_routed: Optional[RoutedHook] = None,
                  planner: Optional[Planner] = None, resumer: Optional[Resumer] = None,
                  live: Optional[LiveMasks] = None, bounds: CallBounds = CallBounds(),
-                 inbound: Optional[InboundCommands] = None, recording_disk: Optional[RecordingDisk] = None):
+                 inbound: Optional[InboundCommands] = None, hangups: Optional[Hangups] = None,
+                 recording_disk: Optional[RecordingDisk] = None):
         self._listen = listen
         self._planner = planner
         self._resumer = resumer
         self._recording_disk = recording_disk
         self._ctx_args = dict(snapshot=snapshot, now=now, metrics=metrics, records=records, presence=presence,
                               rotation=rotation, overrides=overrides, overrides_writer=overrides_writer,
-                              settings=settings, bounds=bounds, live=live, inbound=inbound,
+                              settings=settings, bounds=bounds, live=live, inbound=inbound, hangups=hangups,
                               on_answered=on_answered, on_routed=on_routed)
         self._ctx: Optional[CallContext] = None
         self._server: Optional[StreamServer] = None

@@ -22,7 +22,7 @@ the linger notice, which comes after every held event, is the last word.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from gevent.event import AsyncResult
 from gevent.event import Event as Signal
@@ -47,10 +47,17 @@ def answered_ago(event: Event) -> float:
     """How long before `event` fired the caller was answered (0 when unknown), from
     FreeSWITCH's own microsecond stamps: a synchronous socket delivers a bridge's
     events only when the conversation is over, each with its original timestamp."""
-    fired, answered = event.get("Event-Date-Timestamp") or "", event.get("Caller-Channel-Answered-Time") or ""
-    if not (fired.isdigit() and answered.isdigit()) or int(answered) == 0:
-        return 0.0
-    return max(int(fired) - int(answered), 0) / 1e6
+    return stamp_ago(event, "Caller-Channel-Answered-Time") or 0.0
+
+
+def stamp_ago(event: Event, header: str) -> Optional[float]:
+    """Seconds between the moment a `Caller-Channel-*-Time` header stamps and the event's
+    own `Event-Date-Timestamp` (None when unstamped: 0).  Both are FreeSWITCH's clock, so
+    the daemon's need not agree with it."""
+    fired, stamp = event.get("Event-Date-Timestamp") or "", event.get(header) or ""
+    if not (fired.isdigit() and stamp.isdigit()) or int(stamp) == 0:
+        return None
+    return max(int(fired) - int(stamp), 0) / 1e6
 
 
 class ChannelState:

@@ -109,6 +109,7 @@ class CallSession(OutboundSession):
         self.sync = sync                                # `socket ... full`: see hand_back and ChannelState
         self.channel = ChannelState(sync)
         self.failure: Optional[BaseException] = None    # why the connection ended, if not cleanly
+        self.lost = False                               # it ended without our close(): EOF, error, garbage
         self.closed = Signal()
         self.connect_received_at = 0.0                  # perf_counter() when the channel data arrived
         self._parser = FrameParser(max_frame)
@@ -134,7 +135,7 @@ class CallSession(OutboundSession):
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        self._finish(None)
+        self._finish(None, lost=False)
 
     def stop(self) -> None:
         """greenswitch's stop() sends `exit` and joins its greenlets; a call just closes."""
@@ -361,11 +362,12 @@ class CallSession(OutboundSession):
         if self._on_junk is not None:
             self._on_junk(frame)
 
-    def _finish(self, failure: Optional[BaseException]) -> None:
-        """End the session once: close the socket, wake every waiter."""
+    def _finish(self, failure: Optional[BaseException], lost: bool = True) -> None:
+        """End the session once: close the socket, wake every waiter.  `lost`: not by close()."""
         if self.closed.is_set():
             return
         self.failure = failure
+        self.lost = lost
         self.connected = False
         self._outbound_connected = False
         self.closed.set()

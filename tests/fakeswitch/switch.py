@@ -282,6 +282,11 @@ class FakeSwitch:
         gevent.spawn(flow.run)
         return call
 
+    def outbound_session(self, uuid: str):
+        """Call ``uuid``'s open outbound session, or None: ``.outbox.abort()`` cuts the daemon's
+        connection (the call goes on as FreeSWITCH's would), ``.outbox.send(data)`` writes raw bytes."""
+        return next((s for s in list(self.sessions) if s.flow.uuid == uuid and not s.outbox.closed), None)
+
     def hangup_all(self, cause: str | None = None) -> None:
         """Every caller hangs up (``cause=None``), or the switch hangs them up with ``cause``."""
         for flow in list(self._flows.values()):
