@@ -43,9 +43,9 @@ FreeSWITCH records; the daemon asks and checks (DESIGN.md, "FreeSWITCH mechanics
 
 Every file-system call runs in a thread of `daemon.recording_disk`, never on the event
 loop, each bounded: a stalled `recordings.dir` delays only that call's recording.  A
-check at the end that gets no answer in time leaves the record `failed`, logged and
-counted ({reason="timeout"}); a file FreeSWITCH did write is then kept by no record and
-`recordings prune` removes it as an orphan (store.recordings).
+check at the end that gets no answer in time leaves the record `failed` but naming its
+file, logged and counted ({reason="timeout"}); `callrouter recordings prune` checks
+that file again and offers it when FreeSWITCH did write it (store.recordings).
 """
 from __future__ import annotations
 
@@ -53,7 +53,6 @@ import datetime as dt
 import logging
 import os
 import stat
-import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,14 +66,13 @@ from daemon.metrics import Metrics
 from daemon.recording_disk import DiskTimeout, RecordingDisk
 from routing.types import Plan, Step
 from store.records import CallRecord
+from store import wavfile
 from store.recordings import EMPTY, FAILED, OK, relative_path
 
 log = logging.getLogger(__name__)
 
 DIR_MODE = 0o750 | stat.S_ISGID     # the daemon's user writes, the web's group reads and enters
 FILE_MODE = 0o640
-WAV_HEADER = 44                     # RIFF/fmt/data of a PCM file as FreeSWITCH writes it
-BYTES_PER_SECOND = 8000 * 2 * 2     # 8 kHz, 16 bit, 2 channels
 SETTLE_TIMEOUT = 3.0                # seconds to wait for FreeSWITCH to close the file
 SETTLE_POLL = 0.02
 EVENTS = ("RECORD_START", "RECORD_STOP")
@@ -163,8 +161,11 @@ def finish(recording: CallRecording, record: CallRecord, started: bool, stopped:
         size = _recorded_size(disk, recording.path, started, stopped, settle, sleep)
     except DiskTimeout:
         metrics.recording_failures_total.labels(TIMEOUT).inc()
-        log.error("the call's recording could not be checked: %s did not answer within %g s (a stalled mount?)",
-                  recording.path, disk.check_timeout, extra={"uuid": uuid, "reason": TIMEOUT})
+        log.error("the call's recording could not be checked: %s did not answer within %g s (a stalled mount?);"
+                  " `callrouter recordings prune` checks it again", recording.path, disk.check_timeout,
+                  extra={"uuid": uuid, "reason": TIMEOUT})
+        record.recording = recording.relative           # failed, with its path: not checked (store.recordings)
+        record.recording_expires = recording.expires
         record.recording_state = FAILED
         return
     if size is None and started:
@@ -178,7 +179,7 @@ def finish(recording: CallRecording, record: CallRecord, started: bool, stopped:
         return
     _restrict(disk, recording.path, uuid)
     record.recording = recording.relative
-    record.recording_ms = max(0, size - WAV_HEADER) * 1000 // BYTES_PER_SECOND
+    record.recording_ms = wavfile.audio_ms(size)
     record.recording_expires = recording.expires
     if record.recording_ms == 0:
         _empty(record, metrics, "the call's recording is empty", recording.path)
@@ -214,26 +215,12 @@ def _settled_size(disk: RecordingDisk, path: Path, settle: float, sleep) -> Opti
     seconds; None when absent.  Each look is bounded (DiskTimeout); the waits between are here."""
     deadline = time.monotonic() + settle
     while True:
-        size = disk.run(disk.check_timeout, _closed_size, path)
-        if size is not None and size >= 0:
+        size = disk.run(disk.check_timeout, wavfile.closed_size, path)
+        if size is not None and size != wavfile.OPEN:
             return size
         if time.monotonic() >= deadline:
             return disk.run(disk.check_timeout, _size, path)
         sleep(SETTLE_POLL)
-
-
-def _closed_size(path: Path) -> Optional[int]:
-    """The size of a closed WAV file; -1 while it is being written; None when it is not there."""
-    try:
-        with open(path, "rb") as f:
-            header = f.read(WAV_HEADER)
-            size = os.fstat(f.fileno()).st_size
-    except FileNotFoundError:
-        return None
-    if len(header) < WAV_HEADER or header[:4] != b"RIFF" or header[36:40] != b"data":
-        return -1
-    riff, = struct.unpack_from("<I", header, 4)
-    return size if riff + 8 == size else -1
 
 
 def _restrict(disk: RecordingDisk, path: Path, uuid: str) -> None:

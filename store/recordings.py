@@ -12,6 +12,11 @@ is fine. A file whose record does not keep it (pruned, failed, empty, or no reco
 at all) is an orphan and is deleted too — but only once it has not been written to
 for `ORPHAN_GRACE`: a call being recorded has no record until it ends, and a record
 may wait in the daemon's spool while the database is down.
+
+A `failed` record that still names its file is one the daemon could not check at the
+call's end (recordings.dir did not answer in time: daemon.recording); prune checks it
+again before looking for orphans, so that a conversation FreeSWITCH did record is
+offered (`ok`) rather than deleted.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from typing import Callable, Iterator, Optional
 from sqlalchemy import or_, select, update
 
 from config.access import Scope
+from store import wavfile
 from store.scope import scope_clause
 from store.tables import calls, recording_access
 
@@ -116,6 +122,7 @@ class PruneResult:
     missing: int = 0            # of those, files that were already gone
     orphans: int = 0            # files no record keeps
     failed: int = 0             # files that could not be deleted (left `ok`, tried again next run)
+    recovered: int = 0          # recordings the daemon could not check, found good and offered now
 
 
 Retention = Callable[[str], Optional[int]]        # a call's target -> retention_days now; None: unknown
@@ -149,8 +156,43 @@ def prune(store, directory: str, now: dt.datetime, *, retention: Optional[Retent
         if len(rows) < BATCH:
             break
         last_id = rows[-1].id
+    _recheck(store, directory, result)
     _prune_orphans(store, directory, now - grace, result, remove)
     return result
+
+
+def _recheck(store, directory: str, result: PruneResult) -> None:
+    """Check the files the daemon could not (module docstring): a closed file with audio
+    makes its record `ok`; an empty one `empty`; a missing one leaves it `failed`
+    without a path. A file still open (its header not yet written) waits for a later run;
+    if it never closes, the orphan pass deletes it after its grace and the next run
+    finds it missing."""
+    last_id = 0
+    while True:
+        with store._read() as conn:
+            rows = conn.execute(select(calls.c.id, calls.c.uuid, calls.c.recording).where(
+                calls.c.recording_state == FAILED, calls.c.recording.is_not(None), calls.c.id > last_id)
+                .order_by(calls.c.id).limit(BATCH)).all()
+        for row in rows:
+            _recheck_one(store, directory, row, result)
+        if len(rows) < BATCH:
+            return
+        last_id = rows[-1].id
+
+
+def _recheck_one(store, directory: str, row, result: PruneResult) -> None:
+    path = resolve(directory, row.recording)
+    size = wavfile.closed_size(path) if path is not None else None
+    if size == wavfile.OPEN:
+        return
+    ms = wavfile.audio_ms(size) if size is not None else 0
+    values = dict(recording_state=OK, recording_ms=ms) if ms else \
+        dict(recording_state=EMPTY) if size is not None else dict(recording=None)
+    with store._write() as conn:
+        conn.execute(update(calls).where(calls.c.id == row.id, calls.c.recording_state == FAILED).values(**values))
+    if ms:
+        result.recovered += 1
+        log.info("recording of call %s checked again: %d ms, now offered", row.uuid, ms, extra={"uuid": row.uuid})
 
 
 def _due(row, now: dt.datetime, retention: Optional[Retention]) -> bool:

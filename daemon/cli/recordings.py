@@ -50,5 +50,6 @@ def run_prune(args: argparse.Namespace) -> int:
         store.close()
     print(f"{directory}: {result.deleted} recordings past their retention deleted"
           f" ({result.missing} already gone), {result.orphans} files no call record keeps deleted"
+          + (f", {result.recovered} recordings left unchecked by the daemon found good" if result.recovered else "")
           + (f", {result.failed} could not be deleted" if result.failed else ""))
     return 1 if result.failed else 0

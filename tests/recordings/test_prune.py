@@ -13,7 +13,7 @@ from sqlalchemy import select
 from store.recordings import ORPHAN_GRACE, prune, relative_path
 from store.records import CallRecord
 from store.tables import calls
-from tests.fakeswitch.wav import write_stereo
+from tests.fakeswitch.wav import append_packet, write_opened, write_stereo
 from tests.store.conftest import open_store
 
 NOW = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -62,6 +62,8 @@ def test_files_no_record_keeps_go_but_not_those_being_recorded(store, tmp_path):
     directory = tmp_path / "rec"
     kept = recorded_call("kept", NOW - dt.timedelta(days=5), 90, directory)
     failed = recorded_call("failed", NOW - dt.timedelta(days=5), 90, directory, state="failed")
+    failed_file = failed.recording
+    failed.recording = None                                            # as the daemon writes a failed recording
     store.write_records([kept, failed])
     orphan = directory / relative_path("no-record", NOW - dt.timedelta(days=5))
     write_stereo(orphan, 0.1)
@@ -75,8 +77,33 @@ def test_files_no_record_keeps_go_but_not_those_being_recorded(store, tmp_path):
     result = prune(store, str(directory), NOW)
 
     assert result.orphans == 2
-    assert not orphan.exists() and not (directory / failed.recording).exists()
+    assert not orphan.exists() and not (directory / failed_file).exists()
     assert (directory / kept.recording).exists() and recording_now.exists()
+
+
+def test_a_recording_the_daemon_could_not_check_is_checked_again(store, tmp_path):
+    """The daemon's check at the call's end timed out (a stalled mount): the record says
+    failed and keeps the path; prune looks at the file and offers what FreeSWITCH wrote."""
+    directory = tmp_path / "rec"
+    started = NOW - dt.timedelta(days=1)
+    good, empty, gone, still_open = (recorded_call(uuid, started, 90, directory, state="failed")
+                                     for uuid in ("good", "empty", "gone", "still-open"))
+    write_stereo(directory / good.recording, 2.5)
+    write_stereo(directory / empty.recording, 0)
+    (directory / gone.recording).unlink()
+    write_opened(directory / still_open.recording)                    # FreeSWITCH has not closed it yet:
+    append_packet(directory / still_open.recording)                   # audio behind a header saying "none"
+    store.write_records([good, empty, gone, still_open])
+
+    result = prune(store, str(directory), NOW)
+
+    assert result.recovered == 1
+    assert states(store) == {"good": "ok", "empty": "empty", "gone": "failed", "still-open": "failed"}
+    with store.engine.connect() as conn:
+        rows = {r.uuid: r for r in conn.execute(select(calls.c.uuid, calls.c.recording, calls.c.recording_ms))}
+    assert (rows["good"].recording, rows["good"].recording_ms) == (good.recording, 2500)
+    assert rows["gone"].recording is None and rows["still-open"].recording == still_open.recording
+    assert (directory / good.recording).exists() and (directory / still_open.recording).exists()
 
 
 def test_a_file_that_cannot_be_deleted_stays_offered_and_is_tried_again(store, tmp_path):
