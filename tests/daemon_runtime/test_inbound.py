@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import gevent
 import pytest
+from gevent.event import Event
 
 from config.models import FreeswitchSettings
 from daemon.inbound import InboundSupervisor
@@ -35,6 +36,7 @@ class Harness:
     delays: list = field(default_factory=list)
     handshake_timeout: float = 2.0
     time_scale: float = 1000.0
+    backoff_open: Event = field(default_factory=lambda: _opened(Event()))
 
     def __post_init__(self):
         self.supervisor = InboundSupervisor(
@@ -44,10 +46,16 @@ class Harness:
 
     def _sleep(self, seconds: float) -> None:
         self.delays.append(seconds)
+        self.backoff_open.wait()      # a test that closed it looks at the state between two links
         gevent.sleep(seconds / self.time_scale)
 
     def metric(self, name: str) -> float:
         return self.metrics.registry.get_sample_value(name)
+
+
+def _opened(event: Event) -> Event:
+    event.set()
+    return event
 
 
 @pytest.fixture
@@ -126,11 +134,14 @@ def test_a_dropped_link_falls_back_to_available_and_reconnects(switch, linked, c
                          "variable_dialed_user": "boris", "variable_dialed_domain": DOMAIN})
     wait_until(lambda: presence.is_busy("boris"))
     switch.registrations = [BORIS]                             # anna went away meanwhile
+    linked.backoff_open.clear()         # else the scaled backoff may reconnect between two looks
     with caplog.at_level(logging.WARNING, logger="daemon.inbound"):
         switch.drop()
-        wait_until(lambda: not presence.connected)
+        wait_until(lambda: linked.delays, what="the backoff after the drop")
+        assert not presence.connected
         assert presence.is_registered("ivan") and not presence.is_busy("boris")
         assert linked.metric("callrouter_esl_connected") == 0
+        linked.backoff_open.set()
         wait_until(lambda: presence.connected)
     assert switch.connections == 2
     assert not presence.is_registered("anna") and presence.is_registered("boris")
