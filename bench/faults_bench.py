@@ -3,6 +3,7 @@ are injected, and what became of every call and of its record.
 
     .venv/bin/python bench/faults_bench.py [--minutes 3 | --seconds N] [--quick]
                                            [--rate 8] [--socket-mode sync|async]
+                                           [--every S] [--outage S]
 
 The daemon (bench/daemon_process.py: `callrouter run`'s App) serves a small generated
 company with its store on PostgreSQL (127.0.0.1:5432, db `test`, a schema of its own,
@@ -372,18 +373,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reload-every", type=float, default=5.0,
                         help="seconds between broken reloads, beside the other faults (0: in their rotation)")
     parser.add_argument("--keep", help="a directory to keep the daemon's logs in")
+    parser.add_argument("--every", type=float, help="seconds between two faults (default 0.7 with --quick, "
+                                                    "else the run's length shared out, at most 6)")
+    parser.add_argument("--outage", type=float, help="seconds a db_down or db_blackhole lasts "
+                                                     "(default 0.5 with --quick, else 4)")
     args = parser.parse_args(argv)
     if args.quick:
         seconds = args.seconds or 3.0
-        args.outage = 0.5
+        args.outage = args.outage or 0.5
         args.grace = QUICK_GRACE
         args.reload_every = 0.0
-        args.every = 0.7
+        args.every = args.every or 0.7
     else:
         seconds = args.seconds or args.minutes * 60
-        args.outage = 4.0
+        args.outage = args.outage or 4.0
         args.grace = GRACE
-        args.every = min(6.0, seconds / (len(FAULTS) + 1))
+        args.every = args.every or min(6.0, seconds / (len(FAULTS) + 1))
     with harness.workdir(args.keep) as workdir:
         run = Run(args, workdir)
         try:
