@@ -228,7 +228,12 @@ class Run:
             self.injections.append(Injection("broken_reload", started, time.monotonic()))
 
     def _hit(self, action) -> set[str]:
-        sessions = [s for s in list(self.sim.sessions) if not s.outbox.closed and not s.flow.call.done]
+        """`action` on a few calls in progress: routed (a bridge sent), so the daemon knows each.
+
+        A socket hit before its connect reply is read is a call the daemon never learned of:
+        it has no record to write, and the count would call it lost."""
+        sessions = [s for s in list(self.sim.sessions)
+                    if not s.outbox.closed and not s.flow.call.done and s.flow.call.first_bridge_at is not None]
         chosen = self.rng.sample(sessions, min(TARGETED, len(sessions)))
         for session in chosen:
             action(session)

@@ -32,5 +32,7 @@ def test_a_quick_run_injects_each_fault_once_and_strands_nothing():
     assert result.returncode == 0, out + result.stderr
     for fault in FAULTS:
         assert re.search(rf"^{fault}\s+1\s+\d+\s+\d+ \(\d+\)\s+0\s+0\s+0\s+\d+$", out, re.M), out
+    for fault in ("esl_cut", "malformed_frame"):                  # each found calls in progress to hit
+        assert re.search(rf"^{fault}\s+1\s+[1-9]", out, re.M), out
     assert re.search(r"^all\s+7\s+\d+\s+\d+ \(\d+\)\s+0\s+0\s+0\s+1$", out, re.M), out
     assert "unasked daemon restarts: 0" in out, out
