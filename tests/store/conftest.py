@@ -130,10 +130,20 @@ def store(backend, tmp_path, request):
     s = open_store(url)
     if backend == "postgresql":
         with s.engine.begin() as conn:
-            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in metadata.sorted_tables)
-                              + " RESTART IDENTITY"))
+            _empty_tables(conn)
     yield s
     s.close()
+
+
+def _empty_tables(conn) -> None:
+    """Every table emptied and its ids started again, as TRUNCATE … RESTART IDENTITY would:
+    on tables of a few rows DELETE takes ~7 ms where TRUNCATE takes ~70 (hundreds of tests)."""
+    for table in reversed(metadata.sorted_tables):          # children before their parents
+        conn.execute(table.delete())
+    sequences = conn.execute(text("SELECT sequence_name FROM information_schema.sequences "
+                                  "WHERE sequence_schema = current_schema()")).scalars().all()
+    for sequence in sequences:
+        conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 
 @pytest.fixture
