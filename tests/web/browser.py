@@ -8,8 +8,8 @@ with CI=true or CALLROUTER_REQUIRE_BROWSER=1 (.ci/run) they fail instead.
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -65,35 +65,48 @@ def start_browser(chromium: str, driver: str):
     return browser
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+SERVING = re.compile(rb"callrouter web on http://127\.0\.0\.1:(\d+)/")
+
+
+def served_port(log: Path) -> int | None:
+    """The port `callrouter web --listen 127.0.0.1:0` says it serves on, once it has said so."""
+    found = SERVING.search(log.read_bytes()) if log.exists() else None
+    return int(found.group(1)) if found else None
 
 
 class WebProcess:
-    """`callrouter web -c FILE --listen 127.0.0.1:PORT` as a child process."""
+    """`callrouter web -c FILE --listen 127.0.0.1:0` as a child process; `url` once `wait_ready()`.
+
+    The process binds port 0 and logs the port it got: a port picked free here and bound
+    there later could be taken meanwhile by another test's server (pytest-xdist workers)."""
 
     def __init__(self, config: Path, log: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port: int | None = None
         self._log = open(log, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daemon", "web", "-c", str(config), "--listen", f"127.0.0.1:{self.port}"],
+            [sys.executable, "-m", "daemon", "web", "-c", str(config), "--listen", "127.0.0.1:0"],
             stdout=self._log, stderr=subprocess.STDOUT, cwd=str(config.parent))
         self.log_path = log
+
+    @property
+    def url(self) -> str:
+        assert self.port is not None, "wait_ready() first"
+        return f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"callrouter web exited: {self.log_path.read_text(errors='replace')}")
+            self.port = self.port or served_port(self.log_path)
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        return
+                if self.port is not None:
+                    with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                        if response.status == 200:
+                            return
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise RuntimeError("callrouter web did not answer /healthz")
 
     def stop(self) -> None:

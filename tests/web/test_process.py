@@ -105,13 +105,16 @@ def test_the_config_file_may_come_from_callrouter_config(process, tmp_path):
     import os
     import subprocess
     import sys
-    from tests.web.browser import free_port
-    port = free_port()
-    env = dict(os.environ, CALLROUTER_CONFIG=str(process.config), CALLROUTER_WEB_LISTEN=f"127.0.0.1:{port}")
+    from tests.web.browser import served_port
+    env = dict(os.environ, CALLROUTER_CONFIG=str(process.config), CALLROUTER_WEB_LISTEN="127.0.0.1:0")
     with open(tmp_path / "env.log", "wb") as log:
         child = subprocess.Popen([sys.executable, "-m", "daemon", "web"], env=env, stdout=log,
                                  stderr=subprocess.STDOUT, cwd=str(process.config.parent))
     try:
+        until(lambda: served_port(tmp_path / "env.log") or child.poll() is not None, 30)
+        assert child.poll() is None, (tmp_path / "env.log").read_text()
+        port = served_port(tmp_path / "env.log")
+        assert port != process.port
         until(lambda: _healthy(port) or child.poll() is not None, 30)
         assert child.poll() is None, (tmp_path / "env.log").read_text()
     finally:
