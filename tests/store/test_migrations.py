@@ -3,6 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
+from store import migrate
 from store.migrate import SchemaError, head_revision
 from store.tables import metadata
 from tests.store.conftest import T0, _create_schema, _drop_schema, open_store, require_postgres
@@ -89,15 +90,26 @@ def test_a_schema_from_a_newer_callrouter_is_never_auto_upgraded(empty):
 
 def test_a_postgresql_upgrade_is_not_cut_by_the_daemons_statement_timeout(monkeypatch):
     """A revision's backfill runs over a year of calls at once; the 10 s bound on the
-    daemon's own statements must not abort `callrouter db upgrade` half way."""
+    daemon's own statements must not abort `callrouter db upgrade` half way.
+
+    Here the bound is 0.3 s and the upgrade starts with a 0.5 s statement in its transaction,
+    standing for the backfill. (A 1 ms bound, which the DDL alone would overrun, also failed
+    the connection's own first queries on a loaded machine.)"""
     base = require_postgres()
     schema, url = _create_schema(base)
-    monkeypatch.setattr("store.engine.STATEMENT_TIMEOUT_MS", 1)
+    monkeypatch.setattr("store.engine.STATEMENT_TIMEOUT_MS", 300)
+    upgrade = migrate.command.upgrade
+
+    def with_a_backfill(config, revision, **kwargs):
+        config.attributes["connection"].execute(text("SELECT pg_sleep(0.5)"))
+        return upgrade(config, revision, **kwargs)
+
+    monkeypatch.setattr(migrate.command, "upgrade", with_a_backfill)
     s = open_store(url, config_file=CONFIG)
     try:
         with s.engine.connect() as conn:
             with pytest.raises(Exception, match="statement timeout"):
-                conn.execute(text("SELECT pg_sleep(0.05)"))     # the bound is on for the daemon's statements
+                conn.execute(text("SELECT pg_sleep(0.5)"))      # the bound is on for the daemon's statements
         s.upgrade()
         assert s.schema_revision() == head_revision()
     finally:
