@@ -94,7 +94,7 @@ class StepView:
     started_at: Optional[dt.datetime]
     ended_at: Optional[dt.datetime]
     disposition: str                # FreeSWITCH's originate_disposition
-    ended_because: str              # answered | no_answer | busy | unregistered | caller_hung_up | …
+    ended_because: str              # answered | no_answer | busy | unregistered | caller_hung_up | unknown | …
     answered_by: str
     legs: tuple[LegView, ...]
 
@@ -268,14 +268,18 @@ ENDED_BECAUSE = {"SUCCESS": "answered", "NO_ANSWER": "no_answer", "ALLOTTED_TIME
                  "ORIGINATOR_CANCEL": "caller_hung_up", "NORMAL_CLEARING": "ended"}
 
 
-def ended_because(action: str, disposition: str, answered_by: str) -> str:
-    """Why a step ended, in a word the page translates (FreeSWITCH's causes folded)."""
+def ended_because(action: str, disposition: str, answered_by: str, call_result: str) -> str:
+    """Why a step ended, in a word the page translates (FreeSWITCH's causes folded).
+
+    A ring step without a disposition ended before its bridge's answer came: the caller
+    hung up (an `abandoned` call), or the daemon lost the call's event socket and nobody
+    could say (`unknown`)."""
     if answered_by:
         return "answered"
     if action != "ring":
         return "played" if action in ("announce", "message", "voicemail") else action
     if not disposition:
-        return "caller_hung_up"
+        return "caller_hung_up" if call_result == "abandoned" else "unknown"
     return ENDED_BECAUSE.get(disposition, "failed")
 
 
@@ -295,16 +299,17 @@ def call_detail(store, scope: Scope, uuid: str) -> Optional[CallDetail]:
             for leg in conn.execute(select(call_legs).where(call_legs.c.step_id.in_([s["id"] for s in steps]))
                                     .order_by(call_legs.c.step_id, call_legs.c.seq)).mappings():
                 legs.setdefault(leg["step_id"], []).append(leg)
-    path = tuple(_step(s, legs.get(s["id"], [])) for s in steps)
+    path = tuple(_step(s, legs.get(s["id"], []), r.result) for s in steps)
     return CallDetail(_row(r), r.answered, r.ended, r.reason, r.hangup_cause, r.recording, r.node, path,
                       r.recording_state)
 
 
-def _step(s, legs) -> StepView:
+def _step(s, legs, call_result: str) -> StepView:
     started = s["started"]
     return StepView(
         action=s["action"], target=s["target"], reason=s["reason"], started_at=started, ended_at=s["ended"],
-        disposition=s["disposition"], ended_because=ended_because(s["action"], s["disposition"], s["answered_by"]),
+        disposition=s["disposition"],
+        ended_because=ended_because(s["action"], s["disposition"], s["answered_by"], call_result),
         answered_by=s["answered_by"],
         legs=tuple(LegView(leg["device"], leg["login"], leg["dial"], leg["delay"], leg["timeout"],
                            started + dt.timedelta(seconds=leg["delay"]) if started else None) for leg in legs))

@@ -286,7 +286,8 @@ REASONS = {"direct": "прямой вызов", "working": "рабочее вр�
            "dnd": "не беспокоить", "recording": "разговор может быть записан"}
 ENDED = {"answered": "ответили", "no_answer": "никто не ответил", "busy": "занято", "rejected": "отклонён",
          "unregistered": "телефон не подключён", "caller_hung_up": "звонящий положил трубку", "ended": "завершён",
-         "played": "проиграно", "failed": "ошибка", "hangup": "отбой"}
+         "played": "проиграно", "failed": "ошибка", "hangup": "отбой",
+         "unknown": "неизвестно: связь с FreeSWITCH прервалась"}
 DEVICES = {"office": "рабочий телефон", "mobile": "мобильный"}
 
 

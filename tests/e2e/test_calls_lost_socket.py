@@ -12,7 +12,9 @@ import logging
 
 import pytest
 
+from config.access import COMPANY, Scope
 from daemon.executor import CallBounds
+from store.history import call_detail
 from tests.e2e.harness import DOMAIN, Harness, wait_until
 
 SCALE = 0.005                  # 180 sim s of talk in 0.9 real s
@@ -81,6 +83,9 @@ def test_the_caller_giving_up_after_the_loss_is_abandoned(make_harness):
     record = h.record_of(call)
     assert (record.outcome, record.answered_by) == ("abandoned", "")
     assert record.steps[0].disposition == "ORIGINATOR_CANCEL"
+    everything = Scope(viewer="admin", role="admin", kind=COMPANY, internal=True)
+    assert [s.ended_because for s in call_detail(h.app.store.store, everything, call.uuid).path] == \
+        ["caller_hung_up"]
     assert 39 <= seconds(record.started, record.ended) < 42
 
 
@@ -125,6 +130,10 @@ def test_with_the_inbound_link_down_too_the_record_is_written_failed_and_says_so
     (warning,) = [r for r in caplog.records if "end is unknown" in r.getMessage()]
     assert why in warning.getMessage() and warning.uuid == call.uuid
     assert h.metric("callrouter_lost_bridges_total", learned="unknown") == 1
+    # «Путь звонка» does not claim the caller hung up: nobody can say how the ringing ended
+    everything = Scope(viewer="admin", role="admin", kind=COMPANY, internal=True)
+    (ring,) = call_detail(h.app.store.store, everything, call.uuid).path
+    assert ring.ended_because == "unknown"
     h.sim.set_inbound_available(True)
     assert call.wait(5) and call.answered_by == "a.volkov"
 
