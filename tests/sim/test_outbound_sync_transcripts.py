@@ -269,6 +269,17 @@ def _header_agrees(path) -> bool:
     return int.from_bytes(header[4:8], "little") + 8 == os.path.getsize(path)
 
 
+def recorded_bridge(path) -> tuple[str, ...]:
+    """The daemon's commands for a recorded call: connect, events, linger, the recording
+    variables, record_session and a bridge to the extension that answers after 2 s."""
+    return ("connect", "myevents", "linger",
+            "sendmsg\ncall-command: execute\nexecute-app-name: multiset\n"
+            "execute-app-arg: RECORD_STEREO=true RECORD_BRIDGE_REQ=true continue_on_fail=true",
+            f"sendmsg\ncall-command: execute\nexecute-app-name: record_session\nexecute-app-arg: {path}",
+            "sendmsg\ncall-command: execute\nexecute-app-name: bridge\n"
+            f"execute-app-arg: user/{ANSWERS_AFTER_2S}@127.0.0.1")
+
+
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_the_hangups_record_stop_reaches_only_an_async_socket(mode, tmp_path):
     """The hangup state closes the file and fires RECORD_STOP (switch_core_session_hangup_state
@@ -284,12 +295,7 @@ def test_the_hangups_record_stop_reaches_only_an_async_socket(mode, tmp_path):
     path = tmp_path / "call.wav"
     try:
         peer = daemon.accept()
-        for command in ("connect", "myevents", "linger",                  # FreeSWITCH never closes: we do
-                        "sendmsg\ncall-command: execute\nexecute-app-name: multiset\n"
-                        "execute-app-arg: RECORD_STEREO=true RECORD_BRIDGE_REQ=true continue_on_fail=true",
-                        f"sendmsg\ncall-command: execute\nexecute-app-name: record_session\nexecute-app-arg: {path}",
-                        "sendmsg\ncall-command: execute\nexecute-app-name: bridge\n"
-                        f"execute-app-arg: user/{ANSWERS_AFTER_2S}@127.0.0.1"):
+        for command in recorded_bridge(path):                            # FreeSWITCH never closes: we do
             peer.command(command)
         got = peer.read_until(lambda m: m.get("Content-Disposition") == "linger", timeout=sim.clock.real(6) + 2)
         got += peer.drain(sim.clock.real(1) + 0.2)
@@ -320,12 +326,7 @@ def test_a_recording_no_audio_reached_is_removed_at_its_close(tmp_path):
     path = tmp_path / "call.wav"
     try:
         peer = daemon.accept()
-        for command in ("connect", "myevents", "linger",
-                        "sendmsg\ncall-command: execute\nexecute-app-name: multiset\n"
-                        "execute-app-arg: RECORD_STEREO=true RECORD_BRIDGE_REQ=true continue_on_fail=true",
-                        f"sendmsg\ncall-command: execute\nexecute-app-name: record_session\nexecute-app-arg: {path}",
-                        "sendmsg\ncall-command: execute\nexecute-app-name: bridge\n"
-                        f"execute-app-arg: user/{ANSWERS_AFTER_2S}@127.0.0.1"):
+        for command in recorded_bridge(path):
             peer.command(command)
         got = peer.read_until(lambda m: m.event_name == "RECORD_STOP", timeout=sim.clock.real(6) + 2)
         assert "RECORD_START" in [m.event_name for m in got]
