@@ -12,9 +12,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from daemon.web import auth, export, filters, selfservice
+from daemon.web.explain import timeline
 from daemon.web.chart import hour_chart
 from daemon.web.profile import STRATEGIES, describe_target, reception_rows, state_now
-from routing import expand, plan, plan_to_text
+from daemon.web.words import ACTIONS, DEVICES, ENDED, REASONS
+from routing import expand, plan
 from routing.types import Call
 from store import history
 from store.history import FilterError
@@ -277,18 +279,6 @@ def _names() -> dict[str, str]:
 
 
 PAGE = 50
-ACTIONS = {"ring": "Звонок", "announce": "Объявление", "voicemail": "Голосовая почта", "message": "Сообщение",
-           "hangup": "Отбой"}
-REASONS = {"direct": "прямой вызов", "working": "рабочее время", "department": "вызов отдела",
-           "no_answer": "не ответили", "off_hours": "нерабочее время", "absent": "отсутствие", "busy": "занято",
-           "unregistered": "телефон не подключён", "no_one_available": "никого нет на месте",
-           "unknown_number": "неизвестный номер", "forward_to_mobile": "переадресация на мобильный",
-           "dnd": "не беспокоить", "recording": "разговор может быть записан"}
-ENDED = {"answered": "ответили", "no_answer": "никто не ответил", "busy": "занято", "rejected": "отклонён",
-         "unregistered": "телефон не подключён", "caller_hung_up": "звонящий положил трубку", "ended": "завершён",
-         "played": "проиграно", "failed": "ошибка", "hangup": "отбой",
-         "unknown": "неизвестно: связь с FreeSWITCH прервалась"}
-DEVICES = {"office": "рабочий телефон", "mobile": "мобильный"}
 
 
 # --------------------------------------------------------------------------- admin: directory and plan
@@ -311,11 +301,9 @@ def admin_directory():
 def admin_plan():
     to = (request.args.get("to") or "").strip()
     caller = (request.args.get("from") or "").strip()
-    text = explain(g.snapshot, to, caller, ctx().clock()) if to else None
-    return render_template("plan.html", to=to, caller=caller, text=text)
-
-
-def explain(snapshot, to: str, caller: str, now) -> str:
-    """What `callrouter plan --to N --from C` prints, for now."""
-    result = expand(plan(Call(destination=to[:64], caller=caller[:64]), snapshot, now), snapshot, now)
-    return plan_to_text(result, snapshot, now, destination=to[:64])
+    explained = None
+    if to:
+        now = ctx().clock()
+        result = expand(plan(Call(destination=to[:64], caller=caller[:64]), g.snapshot, now), g.snapshot, now)
+        explained = timeline(result, g.snapshot, now, destination=to[:64])
+    return render_template("plan.html", to=to, caller=caller, explained=explained)

@@ -17,7 +17,7 @@ from config.loader import load
 from store.database import Store
 from store.records import CallRecord, LegRecord, StepRecord
 from tests.store.conftest import FAST_HASHER
-from tests.web.browser import WebProcess, click_and_wait, require_browser, screenshot, start_browser
+from tests.web.browser import DESKTOP, PHONE, WebProcess, click_and_wait, require_browser, screenshot, start_browser
 from tests.web.company import COMPANY_YAML, PASSWORDS
 
 pytestmark = pytest.mark.timeout(300)
@@ -241,8 +241,16 @@ def test_admin_pages(web):
     assert "Пётр Сидоров" in page.text()
     screenshot(page.browser, "admin-directory")
     page.open("/admin/plan?to=300")
-    assert page.find("#plan-text").text
+    explained = page.find("#plan-text").text
+    assert "Отдел «Продажи» (300)" in explained and "звонит Иван Петров: рабочий телефон" in explained
+    assert "ring" not in explained and "no answer" not in explained           # the page speaks Russian
     screenshot(page.browser, "admin-plan")
+    page.browser.set_window_size(*PHONE)                  # on a phone every admin page is in sight, none off-screen
+    outside = page.browser.execute_script(
+        "return [...document.querySelectorAll('.nav a')]"
+        ".filter(a => a.getBoundingClientRect().right > window.innerWidth).map(a => a.textContent)")
+    page.browser.set_window_size(*DESKTOP)
+    assert outside == []
     page.open("/admin/signins")
     assert "неверный пароль" in page.text()
     screenshot(page.browser, "admin-signins")
