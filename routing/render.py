@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple, Optional
 
 from config.models import Department
 from config.snapshot import Snapshot
@@ -61,19 +61,55 @@ def leg_to_dict(leg: Leg) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- text
 
+class Moment(NamedTuple):
+    """One line of a plan's timeline (`callrouter plan`, the web's explainer)."""
+    second: int                     # of the caller's wait
+    step: Step
+    leg: Optional[Leg] = None       # a ring step's leg that starts ringing now; None: the step itself
+    first: bool = False             # the leg is the first of its person in the step
+    forward: bool = False           # the step is a forward: its reason says why it is taken
+
+
+def moments(plan: Plan) -> Iterator[Moment]:
+    """The plan as a timeline: a forward, or a step that rings nobody, at the second it
+    begins; each leg of a ring step at the second it starts ringing."""
+    clock = 0
+    for step in plan.steps:
+        forward = step.reason not in _STARTS
+        if forward or step.action != "ring":
+            yield Moment(clock, step, forward=forward)
+        if step.action == "ring":
+            rung: set[str] = set()
+            for leg in sorted(step.legs, key=lambda leg: leg.delay):
+                yield Moment(clock + leg.delay, step, leg, first=leg.login not in rung)
+                rung.add(leg.login)
+            clock += step.timeout
+
+
+def shown_endpoint(leg: Leg) -> str:
+    """Where a leg rings, as people read it: a SIP endpoint, or a mobile's number."""
+    shown = endpoint_of(leg.dial)
+    return shown.rsplit("/", 1)[-1] if leg.device == "mobile" else shown
+
+
 def plan_to_text(plan: Plan, snapshot: Snapshot, now: dt.datetime, destination: str = "") -> str:
     """A timeline: seconds of the caller's wait on the left, what happens on the right."""
     lines = [_header(plan, snapshot, now, destination)]
-    clock = 0
-    for step in plan.steps:
-        if step.reason not in _STARTS:
-            lines.append(_line(clock, f"{_WORDS.get(step.reason, step.reason)} → {_describe(step, snapshot)}"))
-        elif step.action != "ring":
-            lines.append(_line(clock, _describe(step, snapshot)))
-        if step.action == "ring":
-            lines.extend(_ring_lines(clock, step, snapshot))
-            clock += step.timeout
+    for moment in moments(plan):
+        lines.append(_line(moment.second, _moment_text(moment, snapshot)))
     return "\n".join(lines)
+
+
+def _moment_text(moment: Moment, snapshot: Snapshot) -> str:
+    step, leg = moment.step, moment.leg
+    if leg is None:
+        what = _describe(step, snapshot)
+        return f"{_WORDS.get(step.reason, step.reason)} → {what}" if moment.forward else what
+    shown = shown_endpoint(leg) + (" (press 1 to take)" if leg.confirm else "")
+    if not moment.first:
+        return f"+ {leg.device} {shown}"
+    person = snapshot.by_login.get(leg.login)
+    return f"ring {person.name if person else leg.login}: {leg.device}  {shown}"
 
 
 def _header(plan: Plan, snapshot: Snapshot, now: dt.datetime, destination: str) -> str:
@@ -85,23 +121,6 @@ def _header(plan: Plan, snapshot: Snapshot, now: dt.datetime, destination: str) 
         return f"{destination or plan.target or '?'} — {plan.reason.replace('_', ' ')}, {when}"
     state = f"{plan.reason}, {entity.strategy}" if isinstance(entity, Department) else plan.reason
     return f"{entity.name} ({entity.extension}) — {state}, {when}"
-
-
-def _ring_lines(clock: int, step: Step, snapshot: Snapshot) -> Iterator[str]:
-    rung: set[str] = set()
-    for leg in sorted(step.legs, key=lambda leg: leg.delay):
-        shown = endpoint_of(leg.dial)
-        if leg.device == "mobile":
-            shown = shown.rsplit("/", 1)[-1]
-        if leg.confirm:
-            shown += " (press 1 to take)"
-        if leg.login in rung:
-            text = f"+ {leg.device} {shown}"
-        else:
-            person = snapshot.by_login.get(leg.login)
-            text = f"ring {person.name if person else leg.login}: {leg.device}  {shown}"
-            rung.add(leg.login)
-        yield _line(clock + leg.delay, text)
 
 
 def _describe(step: Step, snapshot: Snapshot) -> str:

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterator
 
 from config.models import Department
 from config.snapshot import Snapshot
 from daemon.web.profile import STRATEGIES
 from daemon.web.words import DEVICES, REASONS
-from routing.dialstring import endpoint_of
+from routing.render import Moment, moments, shown_endpoint
 from routing.types import Plan, Step
 from routing.walk import entity_of
 
 WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
-STARTS = frozenset({"direct", "department"})      # step reasons with no "why →": the call began there
 
 
 @dataclass(frozen=True)
@@ -36,17 +34,20 @@ class Explained:
 
 
 def timeline(plan: Plan, snapshot: Snapshot, now: dt.datetime, destination: str = "") -> Explained:
-    rows: list[Row] = []
-    clock = 0
-    for step in plan.steps:
-        if step.reason not in STARTS:
-            rows.append(Row(clock, f"{REASONS.get(step.reason, step.reason)} → {_describe(step, snapshot)}"))
-        elif step.action != "ring":
-            rows.append(Row(clock, _describe(step, snapshot)))
-        if step.action == "ring":
-            rows.extend(_ring_rows(clock, step, snapshot))
-            clock += step.timeout
-    return Explained(_title(plan, snapshot, destination), _when(plan, snapshot, now), tuple(rows))
+    rows = tuple(_row(moment, snapshot) for moment in moments(plan))
+    return Explained(_title(plan, snapshot, destination), _when(plan, snapshot, now), rows)
+
+
+def _row(moment: Moment, snapshot: Snapshot) -> Row:
+    step, leg = moment.step, moment.leg
+    if leg is None:
+        what = _describe(step, snapshot)
+        return Row(moment.second, f"{REASONS.get(step.reason, step.reason)} → {what}" if moment.forward else what)
+    device = DEVICES.get(leg.device, leg.device) + (" (ответ — нажатием 1)" if leg.confirm else "")
+    if not moment.first:
+        return Row(moment.second, f"+ {device}", shown_endpoint(leg))
+    person = snapshot.by_login.get(leg.login)
+    return Row(moment.second, f"звонит {person.name if person else leg.login}: {device}", shown_endpoint(leg))
 
 
 def _title(plan: Plan, snapshot: Snapshot, destination: str) -> str:
@@ -64,22 +65,6 @@ def _when(plan: Plan, snapshot: Snapshot, now: dt.datetime) -> str:
     zone = snapshot.zone_of(None if entity is None or isinstance(entity, Department) else entity)
     local = now.astimezone(zone)
     return f"{WEEKDAYS[local.weekday()]} {local:%d.%m.%Y %H:%M} ({zone.key})"
-
-
-def _ring_rows(clock: int, step: Step, snapshot: Snapshot) -> Iterator[Row]:
-    rung: set[str] = set()
-    for leg in sorted(step.legs, key=lambda leg: leg.delay):
-        shown = endpoint_of(leg.dial)
-        if leg.device == "mobile":
-            shown = shown.rsplit("/", 1)[-1]
-        device = DEVICES.get(leg.device, leg.device) + (" (ответ — нажатием 1)" if leg.confirm else "")
-        if leg.login in rung:
-            text = f"+ {device}"
-        else:
-            person = snapshot.by_login.get(leg.login)
-            text = f"звонит {person.name if person else leg.login}: {device}"
-            rung.add(leg.login)
-        yield Row(clock + leg.delay, text, shown)
 
 
 def _describe(step: Step, snapshot: Snapshot) -> str:
