@@ -43,7 +43,7 @@ def require_browser() -> tuple[str, str]:
         chromium = None
     if chromium and driver:
         return chromium, driver
-    reason = "Chromium, chromedriver or selenium is not installed (apt-get install chromium chromium-driver)"
+    reason = "Chromium, chromedriver or selenium is not installed (apt-get install chromium chromium-driver chromium-l10n)"
     if os.environ.get("CI") == "true" or os.environ.get("CALLROUTER_REQUIRE_BROWSER") == "1":
         pytest.fail(f"{reason}; CI demands the browser tests")
     pytest.skip(reason)
@@ -58,7 +58,10 @@ def start_browser(chromium: str, driver: str):
         options.add_argument(flag)
     profile = tempfile.mkdtemp(prefix="callrouter-chromium-")
     options.add_argument(f"--user-data-dir={profile}")
-    browser = webdriver.Chrome(service=Service(driver), options=options)
+    # Chromium on Linux takes its locale (and so how a date field reads: дд.мм.гггг) from
+    # LANGUAGE, not from --lang; the Russian strings come with Debian's chromium-l10n.
+    service = Service(driver, env={**os.environ, "LANGUAGE": "ru"})
+    browser = webdriver.Chrome(service=service, options=options)
     browser.set_window_size(*DESKTOP)
     browser.implicitly_wait(0)
     browser.profile_dir = profile
