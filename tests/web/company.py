@@ -42,3 +42,22 @@ web:
 """
 
 PASSWORDS = {login: f"Pass-{login}-2024x" for login in ("boss", "ivan", "petr", "olga", "maria", "pc")}
+
+
+def company_on_disk(home, extra: str = "", company_yaml: str = COMPANY_YAML):
+    """The company's config file in `home` (a SQLite store beside it, `extra` YAML after it)
+    and its store, migrated, with the directory synced and everyone's password set: what a
+    `callrouter web` process under test serves. Returns (config path, store)."""
+    from config.loader import load
+    from store.database import Store
+    from tests.store.conftest import FAST_HASHER
+    config = home / "company.yaml"
+    config.write_text(company_yaml + "store: {url: 'sqlite:///store.sqlite3', spool: records.spool}\n" + extra,
+                      encoding="utf-8")
+    snapshot = load(str(config))
+    store = Store.for_snapshot(snapshot, hasher=FAST_HASHER)
+    store.upgrade()
+    store.sync_directory(snapshot)
+    for login, password in PASSWORDS.items():
+        store.set_password(login, password, snapshot.company.domain)
+    return config, store

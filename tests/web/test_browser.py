@@ -13,12 +13,9 @@ import urllib.request
 
 import pytest
 
-from config.loader import load
-from store.database import Store
 from store.records import CallRecord, LegRecord, StepRecord
-from tests.store.conftest import FAST_HASHER
 from tests.web.browser import DESKTOP, PHONE, WebProcess, click_and_wait, require_browser, screenshot, start_browser
-from tests.web.company import COMPANY_YAML, PASSWORDS
+from tests.web.company import PASSWORDS, company_on_disk
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -56,15 +53,7 @@ def records(now: dt.datetime) -> list[CallRecord]:
 def site(tmp_path_factory):
     chromium, driver = require_browser()
     home = tmp_path_factory.mktemp("web")
-    config = home / "company.yaml"
-    config.write_text(COMPANY_YAML + "store: {url: 'sqlite:///store.sqlite3', spool: records.spool}\n",
-                      encoding="utf-8")
-    snapshot = load(str(config))
-    store = Store.for_snapshot(snapshot, hasher=FAST_HASHER)
-    store.upgrade()
-    store.sync_directory(snapshot)
-    for login, password in PASSWORDS.items():
-        store.set_password(login, password, snapshot.company.domain)
+    config, store = company_on_disk(home)
     store.write_records(records(dt.datetime.now(dt.timezone.utc)))
     process = WebProcess(config, home / "web.log")
     browser = None

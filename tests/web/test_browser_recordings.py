@@ -11,13 +11,10 @@ import shutil
 
 import pytest
 
-from config.loader import load
-from store.database import Store
 from store.recordings import relative_path
 from tests.fakeswitch.wav import write_stereo
-from tests.store.conftest import FAST_HASHER
 from tests.web.browser import WebProcess, require_browser, screenshot, start_browser
-from tests.web.company import COMPANY_YAML, PASSWORDS
+from tests.web.company import PASSWORDS, company_on_disk
 from tests.web.test_browser import Page, records
 
 pytestmark = pytest.mark.timeout(300)
@@ -27,15 +24,7 @@ pytestmark = pytest.mark.timeout(300)
 def site(tmp_path_factory):
     chromium, driver = require_browser()
     home = tmp_path_factory.mktemp("web-recordings")
-    config = home / "company.yaml"
-    config.write_text(COMPANY_YAML + "store: {url: 'sqlite:///store.sqlite3', spool: records.spool}\n"
-                      "recordings: {dir: recordings}\n", encoding="utf-8")
-    snapshot = load(str(config))
-    store = Store.for_snapshot(snapshot, hasher=FAST_HASHER)
-    store.upgrade()
-    store.sync_directory(snapshot)
-    for login, password in PASSWORDS.items():
-        store.set_password(login, password, snapshot.company.domain)
+    config, store = company_on_disk(home, "recordings: {dir: recordings}\n")
     calls = records(dt.datetime.now(dt.timezone.utc))
     answered = calls[0]
     answered.recording = relative_path(answered.uuid, answered.started)

@@ -10,23 +10,13 @@ import urllib.request
 
 import pytest
 
-from config.loader import load
-from store.database import Store
-from tests.store.conftest import FAST_HASHER
 from tests.web.browser import WebProcess
-from tests.web.company import COMPANY_YAML, PASSWORDS
+from tests.web.company import PASSWORDS, company_on_disk
 
 
 @pytest.fixture
 def process(tmp_path):
-    config = tmp_path / "company.yaml"
-    config.write_text(COMPANY_YAML + "store: {url: 'sqlite:///store.sqlite3', spool: records.spool}\n",
-                      encoding="utf-8")
-    snapshot = load(str(config))
-    store = Store.for_snapshot(snapshot, hasher=FAST_HASHER)
-    store.upgrade()
-    for login, password in PASSWORDS.items():
-        store.set_password(login, password, snapshot.company.domain)
+    config, store = company_on_disk(tmp_path)
     store.close()
     web = WebProcess(config, tmp_path / "web.log")
     web.config = config

@@ -17,12 +17,9 @@ import threading
 import gevent
 import pytest
 
-from config.loader import load
-from store.database import Store
 from tests.fakeswitch import FakeSwitch
-from tests.store.conftest import FAST_HASHER
 from tests.web.browser import WebProcess, click_and_wait, require_browser, screenshot, start_browser
-from tests.web.company import COMPANY_YAML, PASSWORDS
+from tests.web.company import COMPANY_YAML, PASSWORDS, company_on_disk
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -58,20 +55,12 @@ def recovery_site(tmp_path_factory):
     sim = FakeSwitch(scale=0.1, password="ClueCon").start()
     home = tmp_path_factory.mktemp("recover")
     host, port = sim.inbound_address
-    config = home / "company.yaml"
     text = COMPANY_YAML.replace("  timezone: Europe/Moscow\n",
                                 "  timezone: Europe/Moscow\n  gateway: trunk\n  caller_id: \"+74951234567\"\n")
-    config.write_text(text + "store: {url: 'sqlite:///store.sqlite3', spool: records.spool}\n"
-                      f"freeswitch: {{host: {host}, port: {port}, password: ClueCon}}\n"
-                      "recovery: {ring_timeout: 20, sms: {url: 'http://127.0.0.1:%d/sms', "
-                      "body: '{\"phone\": \"{phone}\", \"text\": \"{text}\"}'}}\n" % sms.server_port,
-                      encoding="utf-8")
-    snapshot = load(str(config))
-    store = Store.for_snapshot(snapshot, hasher=FAST_HASHER)
-    store.upgrade()
-    store.sync_directory(snapshot)
-    for login, password in PASSWORDS.items():
-        store.set_password(login, password, snapshot.company.domain)
+    config, store = company_on_disk(home, f"freeswitch: {{host: {host}, port: {port}, password: ClueCon}}\n"
+                                    "recovery: {ring_timeout: 20, sms: {url: 'http://127.0.0.1:%d/sms', "
+                                    "body: '{\"phone\": \"{phone}\", \"text\": \"{text}\"}'}}\n"
+                                    % sms.server_port, company_yaml=text)
     process = WebProcess(config, home / "web.log")
     browser = None
     try:
