@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, Optional, TextIO, TypeVar
 
 from config.loader import ConfigError, load, warnings_of
 from config.problems import Finding
@@ -17,6 +17,8 @@ from config.renames import login_changes
 from config.snapshot import Snapshot
 
 CONFIG_ENV = "CALLROUTER_CONFIG"
+
+T = TypeVar("T")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -129,3 +131,21 @@ def summary(snapshot: Snapshot) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def built_or_report(program: str, path: str, build: Callable[[], T]) -> Optional[T]:
+    """`build()`, a long-running process made from the file at `path`; or None after
+    saying on stderr why it cannot start: a schema to upgrade, a file that does not load
+    (each problem), a malformed address or a port already taken."""
+    from store.migrate import SchemaError
+    try:
+        return build()
+    except SchemaError as exc:
+        print(f"{program}: {exc}", file=sys.stderr)
+    except ConfigError as exc:
+        print(f"{program}: {path} was not loaded:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+    except (ValueError, OSError) as exc:
+        print(f"{program}: cannot start: {exc}", file=sys.stderr)
+    return None

@@ -12,8 +12,7 @@ import logging
 import os
 import sys
 
-from config.loader import ConfigError
-from daemon.cli.check import add_config_argument, add_log_level_argument
+from daemon.cli.check import add_config_argument, add_log_level_argument, built_or_report
 from daemon import logs
 
 log = logging.getLogger(__name__)
@@ -41,19 +40,9 @@ def run(args: argparse.Namespace) -> int:
     monkey.patch_all()
     logs.setup(args.log_level)
     from daemon.app import App            # gevent and the call path load only for `run`
-    from store.migrate import SchemaError
-    try:
-        app = App(args.config, listen=args.listen, http=args.http)
-    except SchemaError as exc:
-        print(f"callrouter: {exc}", file=sys.stderr)
-        return 1
-    except ConfigError as exc:
-        print(f"callrouter: {args.config} was not loaded:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
-    except (ValueError, OSError) as exc:     # a malformed --listen/--http, a port already taken
-        print(f"callrouter: cannot start: {exc}", file=sys.stderr)
+    app = built_or_report("callrouter", args.config,
+                          lambda: App(args.config, listen=args.listen, http=args.http))
+    if app is None:
         return 1
     try:
         app.start()

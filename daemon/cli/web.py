@@ -11,9 +11,8 @@ import logging
 import os
 import sys
 
-from config.loader import ConfigError
 from daemon import logs
-from daemon.cli.check import add_config_argument, add_log_level_argument
+from daemon.cli.check import add_config_argument, add_log_level_argument, built_or_report
 
 log = logging.getLogger(__name__)
 
@@ -35,19 +34,8 @@ def run(args: argparse.Namespace) -> int:
     monkey.patch_all()
     logs.setup(args.log_level)
     from daemon.web.server import WebProcess
-    from store.migrate import SchemaError
-    try:
-        process = WebProcess(args.config, listen=args.listen)
-    except SchemaError as exc:
-        print(f"callrouter web: {exc}", file=sys.stderr)
-        return 1
-    except ConfigError as exc:
-        print(f"callrouter web: {args.config} was not loaded:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
-    except (ValueError, OSError) as exc:
-        print(f"callrouter web: cannot start: {exc}", file=sys.stderr)
+    process = built_or_report("callrouter web", args.config, lambda: WebProcess(args.config, listen=args.listen))
+    if process is None:
         return 1
     try:
         return process.serve_forever()
