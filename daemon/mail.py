@@ -44,13 +44,18 @@ class Welcome:
 
 
 def welcome_message(letter: Welcome, sender: str) -> EmailMessage:
+    return message_to(letter.name, letter.email, f"Ваш рабочий телефон в {letter.company}", _body(letter), sender)
+
+
+def message_to(name: str, email: str, subject: str, body: str, sender: str) -> EmailMessage:
+    """A plain-text letter to one employee, dated now, with a Message-ID of the sender's domain."""
     message = EmailMessage()
-    message["Subject"] = f"Ваш рабочий телефон в {letter.company}"
+    message["Subject"] = subject
     message["From"] = sender
-    message["To"] = Address(display_name=letter.name, addr_spec=letter.email)
+    message["To"] = Address(display_name=name, addr_spec=email)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    message.set_content(_body(letter), charset="utf-8")
+    message.set_content(body, charset="utf-8")
     return message
 
 

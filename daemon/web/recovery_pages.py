@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from daemon.web import auth
+from daemon.web.api import error
 from daemon.web.pages import SIGNIN_OUTCOMES
 
 blueprint = Blueprint("recovery", __name__)
@@ -122,14 +123,6 @@ def password():
 
 # --------------------------------------------------------------------------- API
 
-def _error(status: int, code: str, message: str, retry_after: int = 0):
-    response = jsonify(error=code, message=message)
-    response.status_code = status
-    if retry_after:
-        response.headers["Retry-After"] = str(retry_after)
-    return response
-
-
 def _body() -> dict | None:
     body = request.get_json(silent=True) if request.is_json else None
     return body if isinstance(body, dict) else None
@@ -142,7 +135,7 @@ def _token() -> str:
 def _status(token: str):
     found = ctx().recovery.find(token)
     if found is None:
-        return _error(404, "not_found", "Запрос не найден. Начните заново.")
+        return error(404, "not_found", "Запрос не найден. Начните заново.")
     return jsonify(ctx().recovery.view(g.snapshot, token, found).to_dict())
 
 
@@ -150,10 +143,10 @@ def _status(token: str):
 def api_ask():
     body = _body()
     if body is None or not isinstance(body.get("login"), str):
-        return _error(400, "bad_request", "Нужен JSON: {\"login\": \"логин или внутренний номер\"}.")
+        return error(400, "bad_request", "Нужен JSON: {\"login\": \"логин или внутренний номер\"}.")
     token, refusal = ctx().recovery.request(g.snapshot, body["login"], _address())
     if refusal:
-        return _error(refusal.status, refusal.code, refusal.message, refusal.retry_after)
+        return error(refusal.status, refusal.code, refusal.message, refusal.retry_after)
     found = ctx().recovery.find(token)
     data = ctx().recovery.view(g.snapshot, token, found).to_dict()
     data.update(token=token, message="Если у этого сотрудника есть личный мобильный, мы звоним на него. Ответьте и "
@@ -168,10 +161,10 @@ def api_status():
 
 def _api_action(action):
     if _body() is None:
-        return _error(415, "json_required", "Нужен JSON (Content-Type: application/json).")
+        return error(415, "json_required", "Нужен JSON (Content-Type: application/json).")
     refusal = action(_token())
     if refusal:
-        return _error(refusal.status, refusal.code, refusal.message, refusal.retry_after)
+        return error(refusal.status, refusal.code, refusal.message, refusal.retry_after)
     return _status(_token())
 
 
@@ -195,8 +188,8 @@ def api_sms_code():
 def api_password():
     body = _body()
     if body is None or not isinstance(body.get("password"), str):
-        return _error(400, "bad_request", "Нужен JSON: {\"password\": \"новый пароль\"}.")
+        return error(400, "bad_request", "Нужен JSON: {\"password\": \"новый пароль\"}.")
     employee, refusal = ctx().recovery.reset(g.snapshot, _token(), body["password"], _address())
     if refusal:
-        return _error(refusal.status, refusal.code, refusal.message)
+        return error(refusal.status, refusal.code, refusal.message)
     return jsonify(ok=True, login=employee.login, message="Пароль изменён. " + PHONES)
