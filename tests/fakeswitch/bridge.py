@@ -253,13 +253,18 @@ class Bridge:
     def _pickup_leg(self, index: int, outcome: LegOutcome) -> None:
         """A leg with answer confirmation answers: its callee hears the prompt, the caller
         still hears ringback (the B leg's CHANNEL_ANSWER only)."""
+        b = self._winner(index)
+        if b is not None:
+            self._b_answered(b)
+
+    def _winner(self, index: int) -> "_BLeg | None":
+        """The leg at `index` that answers, once its rivals there lost the race; None if none rings."""
         legs = self.state.legs.get(index, [])
         if not legs:
-            return
-        b, losers = legs[0], legs[1:]
-        for loser in losers:
+            return None
+        for loser in legs[1:]:
             self._b_hangup(loser, "LOSE_RACE")
-        self._b_answered(b)
+        return legs[0]
 
     def _b_answered(self, b: _BLeg) -> None:
         flow = self.flow
@@ -273,12 +278,9 @@ class Bridge:
 
     def _answer_leg(self, index: int, outcome: LegOutcome) -> None:
         flow, ch = self.flow, self.ch
-        legs = self.state.legs.get(index, [])
-        if not legs:
+        b = self._winner(index)
+        if b is None:
             return
-        b, losers = legs[0], legs[1:]
-        for loser in losers:
-            self._b_hangup(loser, "LOSE_RACE")
         if not b.answered_us:                   # a confirming leg answered at its pickup
             self._b_answered(b)
         ch.profile.set_callee("Outbound Call", b.target.callee_number)
