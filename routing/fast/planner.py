@@ -7,9 +7,8 @@ from routing.fast.entries import Group
 from routing.fast.index import index_for
 from routing.fast.live import LiveMasks
 from routing.fast.walk import Walk, entity_of
-from routing.types import Call, Continuation, Overrides, Plan, Presence, Rotation, Step
-
-_UNKNOWN = (Step(action="hangup", cause="UNALLOCATED_NUMBER", reason="unknown_number"),)
+from routing.types import Call, Continuation, Overrides, Plan, Presence, Rotation
+from routing.walk import UNKNOWN_NUMBER
 
 
 def plan(call: Call, snapshot: Snapshot, seconds: int, presence: Presence, rotation: Rotation,
@@ -19,7 +18,7 @@ def plan(call: Call, snapshot: Snapshot, seconds: int, presence: Presence, rotat
     internal = index.is_employee(call.caller)
     destination = index.resolve(call.destination)
     if destination is None:
-        return Plan("unknown_number", "", _UNKNOWN, "unknown", internal)
+        return Plan("unknown_number", "", UNKNOWN_NUMBER, "unknown", internal)
     entity = destination.entity
     walk = Walk(index, call.caller, internal, destination.did, seconds, presence, rotation, overrides, entity, live)
     if type(entity) is Group:
