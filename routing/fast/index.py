@@ -22,7 +22,6 @@ from __future__ import annotations
 import weakref
 from types import MappingProxyType
 from typing import Mapping, Optional
-from zoneinfo import ZoneInfo
 
 from config.models import Company, Department, Employee
 from config.snapshot import Snapshot
@@ -42,25 +41,21 @@ from routing.strategies import windows
 
 class RoutingIndex:
     """A snapshot's entries, and what calls keep (not frozen: the caches change)."""
-    __slots__ = ("people", "by_extension", "groups", "dids", "direct", "employee_ids", "forms", "company_zone",
-                 "gateway", "max_forwards", "caller_id", "mobile_caller_id", "diversion", "basis", "confirm_seconds",
-                 "offsets", "clocks", "working", "legs", "memo", "__weakref__")
+    __slots__ = ("people", "groups", "dids", "direct", "employee_ids", "forms", "max_forwards", "caller_id",
+                 "mobile_caller_id", "diversion", "basis", "confirm_seconds", "offsets", "clocks", "working", "legs",
+                 "memo", "__weakref__")
 
-    def __init__(self, *, people: Mapping[str, Person], by_extension: Mapping[str, Entity],
-                 groups: Mapping[str, Group], dids: Mapping[str, Destination], direct: Mapping[str, Destination],
-                 employee_ids: frozenset[str], forms: dict[str, frozenset[str]], company: Company,
-                 company_zone: ZoneInfo, offsets: ZoneOffsets, clocks: dict[object, Clock],
+    def __init__(self, *, people: Mapping[str, Person], groups: Mapping[str, Group],
+                 dids: Mapping[str, Destination], direct: Mapping[str, Destination], employee_ids: frozenset[str],
+                 forms: dict[str, frozenset[str]], company: Company, offsets: ZoneOffsets, clocks: dict[object, Clock],
                  working: Optional[WorkingHours] = None, legs: Optional[LegCache] = None,
                  memo: Optional[Memo] = None):
         self.people = people                 # by login
-        self.by_extension = by_extension     # employee and department extensions
         self.groups = groups                 # by department name
         self.dids = dids                     # by every cleaned dialled form
         self.direct = direct                 # by extension, then login
         self.employee_ids = employee_ids     # employees' extensions and logins (internal callers)
         self.forms = forms                   # company numbers' dialled forms, by E.164 (a reload reuses them)
-        self.company_zone = company_zone
-        self.gateway = company.gateway
         self.max_forwards = company.max_forwards
         self.caller_id = company.caller_id   # the company's number for mobile legs
         self.mobile_caller_id = company.mobile_caller_id      # caller | company
@@ -130,9 +125,8 @@ def build_index(snapshot: Snapshot, previous: Optional[RoutingIndex] = None) -> 
         if _shows(previous) == (company.caller_id, company.mobile_caller_id, company.diversion):
             kept["memo"] = previous.memo
     index = RoutingIndex(
-        people=people, by_extension=by_extension, groups=groups, dids=dids, direct=direct,
-        employee_ids=employee_ids, forms=forms, company=company, company_zone=snapshot.zone_of(None),
-        offsets=offsets, clocks=clocks, **kept)
+        people=people, groups=groups, dids=dids, direct=direct, employee_ids=employee_ids, forms=forms,
+        company=company, offsets=offsets, clocks=clocks, **kept)
     extras = usual_mobile_leg_variables(index)
     for g in groups.values():
         for extra in extras:
