@@ -53,6 +53,7 @@ class Fragment(NamedTuple):
     mobile: bool                             # a mobile leg rings
     whole: str = ""                          # a department's bridge without a mobile leg: the whole
                                              # bridge argument (the same for every caller)
+    confirm: bool = False                    # a leg asks for answer confirmation (routing.devices.confirm_seconds)
 
 
 class Ring(NamedTuple):
@@ -155,7 +156,7 @@ class LegCache:
                     mobile = True
         dial = ",".join(dials)
         whole = "" if mobile else dialstring.bridge_prefix(end, False) + dial
-        return Fragment(tuple(legs), dial, end, mobile, whole)
+        return Fragment(tuple(legs), dial, end, mobile, whole, any(leg.confirm for leg in legs))
 
 
 def templates(p: Person, variant: int, call_extra: str) -> Template:

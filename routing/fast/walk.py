@@ -249,7 +249,7 @@ class Walk:
             dial = legs.whole
         else:
             call_vars = self._call_variables() if legs.mobile else ""
-            confirm = self.index.confirm_seconds if any(leg.confirm for leg in legs.legs) else 0
+            confirm = self.index.confirm_seconds if legs.confirm else 0
             dial = dialstring.bridge_prefix(legs.end, legs.mobile, call_vars, confirm) + legs.dial
         return Step(action="ring", legs=legs.legs, timeout=legs.end, dial=dial, confirm=confirm, reason=reason,
                     target=target)
