@@ -502,7 +502,7 @@ class Recording(Model):
     """`recording:` of the company, a department or an employee: which calls are recorded.
 
     Every key may be left out: an employee's rule takes what it does not say from their
-    department's, and that from the company's (`config.recording.recording_rule`).
+    department's, and that from the company's (`config.recording.rule_for`).
     `calls`: none | external (callers from outside the company) | all (internal too);
     `announce`: an absolute path FreeSWITCH plays to the caller before anyone is rung
     («Разговор может быть записан»), once per call; `retention_days`: how long a

@@ -104,7 +104,7 @@ def is_working(calendar: Optional[WorkCalendar], local: dt.datetime) -> bool:
 
 def working_now(calendar: Optional[WorkCalendar], now: dt.datetime, zone: dt.tzinfo) -> bool:
     """Whether the aware instant `now` is working time on the wall clock of `zone`."""
-    return calendar is None or calendar.is_working(now.astimezone(zone))
+    return is_working(calendar, now.astimezone(zone))
 
 
 def _bits(start: int, end: int) -> int:
