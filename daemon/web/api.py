@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
+from daemon.web.app import ctx
 from daemon.web import auth, export, filters, selfservice
 from daemon.web.profile import state_now
 from routing import expand, plan, plan_to_dict, plan_to_text
@@ -20,10 +21,6 @@ from store.history import FilterError
 from store.stats import call_stats
 
 blueprint = Blueprint("api", __name__)
-
-
-def ctx():
-    return current_app.extensions["callrouter"]
 
 
 def error(status: int, code: str, message: str, retry_after: int = 0):

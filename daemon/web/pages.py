@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
+from daemon.web.app import ctx
 from daemon.web import auth, export, filters, selfservice
 from daemon.web.explain import timeline
 from daemon.web.chart import hour_chart
@@ -23,10 +24,6 @@ from store.history import FilterError
 from store.stats import call_stats
 
 blueprint = Blueprint("pages", __name__)
-
-
-def ctx():
-    return current_app.extensions["callrouter"]
 
 
 def signed_in(view):

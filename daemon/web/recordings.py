@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from config.recording import recordings_dir
+from daemon.web.app import ctx
 from daemon.web import auth
 from store import export as csv_export
 from store import recordings
@@ -34,10 +35,6 @@ PAGE = 100
 LOG_COLUMNS = ("at", "login", "call_uuid", "action", "address")
 LOG_HEADERS_RU = ("Время", "Сотрудник", "ID звонка", "Действие", "Адрес")
 ACTIONS_RU = {"listen": "прослушивание", "download": "скачивание"}
-
-
-def ctx():
-    return current_app.extensions["callrouter"]
 
 
 def _api_error(status: int, code: str, message: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
+from daemon.web.app import ctx
 from daemon.web import auth
 from daemon.web.api import error
 from daemon.web.pages import SIGNIN_OUTCOMES
@@ -27,10 +28,6 @@ SIGNIN_OUTCOMES.update({
     "recovery_reset": "восстановление: пароль изменён", "recovery_failed": "восстановление: сбой звонка",
     "recovery_expired": "восстановление: код просрочен",
 })
-
-
-def ctx():
-    return current_app.extensions["callrouter"]
 
 
 def _address() -> str:
