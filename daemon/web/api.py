@@ -63,7 +63,8 @@ def admin_only(view):
     return wrapper
 
 
-def json_body() -> dict:
+def json_body() -> dict | None:
+    """The request's JSON object, or None (not JSON, or not an object)."""
     if not request.is_json:
         return None
     body = request.get_json(silent=True)

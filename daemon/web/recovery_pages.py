@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 
 from daemon.web.app import ctx
 from daemon.web import auth
-from daemon.web.api import error
+from daemon.web.api import error, json_body
 from daemon.web.pages import SIGNIN_OUTCOMES
 
 blueprint = Blueprint("recovery", __name__)
@@ -120,11 +120,6 @@ def password():
 
 # --------------------------------------------------------------------------- API
 
-def _body() -> dict | None:
-    body = request.get_json(silent=True) if request.is_json else None
-    return body if isinstance(body, dict) else None
-
-
 def _token() -> str:
     return request.headers.get("X-Recovery-Token", "")
 
@@ -138,7 +133,7 @@ def _status(token: str):
 
 @api_blueprint.post("/password-recovery")
 def api_ask():
-    body = _body()
+    body = json_body()
     if body is None or not isinstance(body.get("login"), str):
         return error(400, "bad_request", "Нужен JSON: {\"login\": \"логин или внутренний номер\"}.")
     token, refusal = ctx().recovery.request(g.snapshot, body["login"], _address())
@@ -157,7 +152,7 @@ def api_status():
 
 
 def _api_action(action):
-    if _body() is None:
+    if json_body() is None:
         return error(415, "json_required", "Нужен JSON (Content-Type: application/json).")
     refusal = action(_token())
     if refusal:
@@ -177,13 +172,13 @@ def api_sms():
 
 @api_blueprint.post("/password-recovery/sms-code")
 def api_sms_code():
-    code = str((_body() or {}).get("code", ""))
+    code = str((json_body() or {}).get("code", ""))
     return _api_action(lambda token: ctx().recovery.typed_code(g.snapshot, token, code, _address()))
 
 
 @api_blueprint.post("/password-recovery/password")
 def api_password():
-    body = _body()
+    body = json_body()
     if body is None or not isinstance(body.get("password"), str):
         return error(400, "bad_request", "Нужен JSON: {\"password\": \"новый пароль\"}.")
     employee, refusal = ctx().recovery.reset(g.snapshot, _token(), body["password"], _address())
