@@ -6,7 +6,6 @@ answer with `Retry-After` when waiting helps.
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 
 from flask import Blueprint, g, jsonify, request
@@ -229,10 +228,9 @@ def stats():
     zone = _zone()
     now = ctx().clock()
     try:
-        p = filters.period(request.args, zone, now, default="week")
+        start, end = filters.stats_window(request.args, zone, now)
     except FilterError as exc:
         return error(400, "bad_filter", str(exc))
-    start, end = p.start or now - dt.timedelta(days=30), p.end or now
     s = ctx().db(call_stats, g.viewer.scope, start, end, zone)
     group = lambda x: {"received": x.received, "answered": x.answered, "missed": x.missed,       # noqa: E731
                        "answer_rate": x.answer_rate, "wait_avg": x.wait_avg, "wait_p90": x.wait_p90,

@@ -253,12 +253,9 @@ def call(uuid: str):
 def stats():
     zone = _zone()
     try:
-        p = filters.period(request.args, zone, ctx().clock(), default="week")
+        start, end = filters.stats_window(request.args, zone, ctx().clock())
     except FilterError as exc:
         abort(400, str(exc))
-    now = ctx().clock()
-    start = p.start or (now - dt.timedelta(days=30))
-    end = p.end or now
     result = ctx().db(call_stats, g.viewer.scope, start, end, zone)
     return render_template("stats.html", s=result, chart=hour_chart(result.by_hour), args=request.args,
                            periods=filters.PERIODS, names=_names(), period_end=end - dt.timedelta(seconds=1))
