@@ -42,9 +42,8 @@ def signed_in(view):
 def writes(view):
     """A write: JSON body (a cross-site form cannot send one) and the session's X-CSRF-Token."""
     @functools.wraps(view)
+    @signed_in
     def wrapper(*args, **kwargs):
-        if g.viewer is None:
-            return error(401, "unauthorized", "Нужно войти.")
         if not auth.header_csrf_ok():
             return error(403, "csrf", "Нет или неверный X-CSRF-Token.")
         return view(*args, **kwargs)
@@ -53,9 +52,8 @@ def writes(view):
 
 def admin_only(view):
     @functools.wraps(view)
+    @signed_in
     def wrapper(*args, **kwargs):
-        if g.viewer is None:
-            return error(401, "unauthorized", "Нужно войти.")
         if not g.viewer.is_admin:
             return error(404, "not_found", "Не найдено.")
         return view(*args, **kwargs)
