@@ -192,8 +192,16 @@ def admin_signins():
 
 ROLE_NAMES = {"admin": "Администратор", "department_head": "Руководитель отдела", "user": "Пользователь",
               "restricted_user": "Ограниченный пользователь"}
-SIGNIN_OUTCOMES = {"ok": "вход", "wrong_password": "неверный пароль", "throttled": "отказ: слишком часто",
-                   "inactive": "учётная запись отключена"}
+SIGNIN_OUTCOMES = {
+    "ok": "вход", "wrong_password": "неверный пароль", "throttled": "отказ: слишком часто",
+    "inactive": "учётная запись отключена",
+    "recovery_request": "восстановление: запрос", "recovery_call": "восстановление: звонок на мобильный",
+    "recovery_sms": "восстановление: SMS", "recovery_limited": "восстановление: лимит звонков",
+    "recovery_throttled": "восстановление: отказ, слишком часто", "recovery_no_answer": "восстановление: не ответили",
+    "recovery_wrong_code": "восстановление: неверный код", "recovery_verified": "восстановление: код подтверждён",
+    "recovery_reset": "восстановление: пароль изменён", "recovery_failed": "восстановление: сбой звонка",
+    "recovery_expired": "восстановление: код просрочен",
+}
 
 
 # --------------------------------------------------------------------------- history

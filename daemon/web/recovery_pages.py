@@ -12,7 +12,6 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 from daemon.web.app import ctx
 from daemon.web import auth
 from daemon.web.api import error, json_body
-from daemon.web.pages import SIGNIN_OUTCOMES
 
 blueprint = Blueprint("recovery", __name__)
 api_blueprint = Blueprint("recovery_api", __name__)
@@ -20,14 +19,6 @@ api_blueprint = Blueprint("recovery_api", __name__)
 COOKIE = "callrouter_recovery"
 PHONES = ("Это и пароль SIP: введите новый пароль в рабочем телефоне и софтфонах — со старым они перестанут "
           "подключаться.")
-SIGNIN_OUTCOMES.update({
-    "recovery_request": "восстановление: запрос", "recovery_call": "восстановление: звонок на мобильный",
-    "recovery_sms": "восстановление: SMS", "recovery_limited": "восстановление: лимит звонков",
-    "recovery_throttled": "восстановление: отказ, слишком часто", "recovery_no_answer": "восстановление: не ответили",
-    "recovery_wrong_code": "восстановление: неверный код", "recovery_verified": "восстановление: код подтверждён",
-    "recovery_reset": "восстановление: пароль изменён", "recovery_failed": "восстановление: сбой звонка",
-    "recovery_expired": "восстановление: код просрочен",
-})
 
 
 def _address() -> str:
