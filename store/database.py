@@ -123,6 +123,12 @@ class Store:
                      result.added, result.updated, result.deactivated)
         return result
 
+    def stored_extensions(self, logins: set[str]) -> dict[str, str]:
+        """login -> extension from the mirrored directory, for those of `logins` it holds
+        (employees since removed from the file included)."""
+        with self._read() as conn:
+            return directory.extensions_of(conn, logins)
+
     # ----------------------------------------------------------------- credentials
 
     def set_password(self, login: str, password: str, domain: str) -> None:

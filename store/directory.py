@@ -42,6 +42,14 @@ def sync(conn: Connection, snapshot: Snapshot, now: dt.datetime, previous: Optio
     return SyncResult(a.added + b.added, a.updated + b.updated, a.deactivated + b.deactivated)
 
 
+def extensions_of(conn: Connection, logins: set[str]) -> dict[str, str]:
+    """login -> extension as the mirror last had them, for those of `logins` it holds."""
+    if not logins:
+        return {}
+    query = select(employees.c.login, employees.c.extension).where(employees.c.login.in_(sorted(logins)))
+    return {login: extension for login, extension in conn.execute(query)}
+
+
 def _people(snapshot: Snapshot) -> dict:
     return {e.login: e for e in snapshot.file.employees}
 

@@ -79,7 +79,7 @@ def stored_login_changes(snapshot: Snapshot) -> list[Finding]:
     try:
         store.check_schema()
         credentials = store.all_credentials()
-        gone = _stored_extensions(store, credentials.keys() - snapshot.by_login.keys())
+        gone = store.stored_extensions(credentials.keys() - snapshot.by_login.keys())
     except SchemaError:
         return []
     except Exception as exc:
@@ -90,18 +90,6 @@ def stored_login_changes(snapshot: Snapshot) -> list[Finding]:
         store.close()
     return [change.finding(snapshot.source, stored=True) for change in login_changes(gone, snapshot)
             if change.new not in credentials]
-
-
-def _stored_extensions(store, logins: set[str]) -> dict[str, str]:
-    """login -> extension, for logins with a password that the file no longer has, from
-    the store's copy of the directory."""
-    if not logins:
-        return {}
-    from sqlalchemy import select
-    from store.tables import employees
-    query = select(employees.c.login, employees.c.extension).where(employees.c.login.in_(sorted(logins)))
-    with store.engine.connect() as conn:
-        return {login: extension for login, extension in conn.execute(query)}
 
 
 def load_or_exit(path: str, stream: TextIO | None = None) -> Snapshot:

@@ -6,11 +6,11 @@ answer with `Retry-After` when waiting helps.
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
+from daemon.web.app import ctx
 from daemon.web import auth, export, filters, selfservice
 from daemon.web.profile import state_now
 from routing import expand, plan, plan_to_dict, plan_to_text
@@ -20,10 +20,6 @@ from store.history import FilterError
 from store.stats import call_stats
 
 blueprint = Blueprint("api", __name__)
-
-
-def ctx():
-    return current_app.extensions["callrouter"]
 
 
 def error(status: int, code: str, message: str, retry_after: int = 0):
@@ -46,9 +42,8 @@ def signed_in(view):
 def writes(view):
     """A write: JSON body (a cross-site form cannot send one) and the session's X-CSRF-Token."""
     @functools.wraps(view)
+    @signed_in
     def wrapper(*args, **kwargs):
-        if g.viewer is None:
-            return error(401, "unauthorized", "Нужно войти.")
         if not auth.header_csrf_ok():
             return error(403, "csrf", "Нет или неверный X-CSRF-Token.")
         return view(*args, **kwargs)
@@ -57,16 +52,16 @@ def writes(view):
 
 def admin_only(view):
     @functools.wraps(view)
+    @signed_in
     def wrapper(*args, **kwargs):
-        if g.viewer is None:
-            return error(401, "unauthorized", "Нужно войти.")
         if not g.viewer.is_admin:
             return error(404, "not_found", "Не найдено.")
         return view(*args, **kwargs)
     return wrapper
 
 
-def json_body() -> dict:
+def json_body() -> dict | None:
+    """The request's JSON object, or None (not JSON, or not an object)."""
     if not request.is_json:
         return None
     body = request.get_json(silent=True)
@@ -231,10 +226,9 @@ def stats():
     zone = _zone()
     now = ctx().clock()
     try:
-        p = filters.period(request.args, zone, now, default="week")
+        start, end = filters.stats_window(request.args, zone, now)
     except FilterError as exc:
         return error(400, "bad_filter", str(exc))
-    start, end = p.start or now - dt.timedelta(days=30), p.end or now
     s = ctx().db(call_stats, g.viewer.scope, start, end, zone)
     group = lambda x: {"received": x.received, "answered": x.answered, "missed": x.missed,       # noqa: E731
                        "answer_rate": x.answer_rate, "wait_avg": x.wait_avg, "wait_p90": x.wait_p90,

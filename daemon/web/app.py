@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from config.snapshot import Snapshot
@@ -99,6 +99,11 @@ class WebContext:
                              lambda login, snapshot: self.scope_for(login, snapshot) is not None)
         from daemon.web.recovery import Recovery
         self.recovery = Recovery(self)
+
+
+def ctx() -> WebContext:
+    """The context of the app serving this request."""
+    return current_app.extensions["callrouter"]
 
 
 def create_app(ctx: WebContext) -> Flask:

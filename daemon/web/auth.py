@@ -36,10 +36,6 @@ class Viewer:
     scope: object                      # config.access.Scope
 
     @property
-    def login(self) -> str:
-        return self.employee.login
-
-    @property
     def is_admin(self) -> bool:
         return self.employee.role == "admin"
 

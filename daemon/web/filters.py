@@ -65,6 +65,13 @@ def period(args: Mapping[str, str], zone: ZoneInfo, now: dt.datetime, default: s
     return Period(start, end)
 
 
+def stats_window(args: Mapping[str, str], zone: ZoneInfo, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The span «Статистика» counts: the period asked for (the last 7 days by default); an open
+    start is 30 days back, an open end is now."""
+    p = period(args, zone, now, default="week")
+    return p.start or now - dt.timedelta(days=30), p.end or now
+
+
 def call_filter(args: Mapping[str, str], snapshot: Snapshot, zone: ZoneInfo, now: dt.datetime) -> CallFilter:
     p = period(args, zone, now)
     department = args.get("department") or None

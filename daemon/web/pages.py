@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
+from daemon.web.app import ctx
 from daemon.web import auth, export, filters, selfservice
 from daemon.web.explain import timeline
 from daemon.web.chart import hour_chart
@@ -23,10 +24,6 @@ from store.history import FilterError
 from store.stats import call_stats
 
 blueprint = Blueprint("pages", __name__)
-
-
-def ctx():
-    return current_app.extensions["callrouter"]
 
 
 def signed_in(view):
@@ -195,8 +192,16 @@ def admin_signins():
 
 ROLE_NAMES = {"admin": "Администратор", "department_head": "Руководитель отдела", "user": "Пользователь",
               "restricted_user": "Ограниченный пользователь"}
-SIGNIN_OUTCOMES = {"ok": "вход", "wrong_password": "неверный пароль", "throttled": "отказ: слишком часто",
-                   "inactive": "учётная запись отключена"}
+SIGNIN_OUTCOMES = {
+    "ok": "вход", "wrong_password": "неверный пароль", "throttled": "отказ: слишком часто",
+    "inactive": "учётная запись отключена",
+    "recovery_request": "восстановление: запрос", "recovery_call": "восстановление: звонок на мобильный",
+    "recovery_sms": "восстановление: SMS", "recovery_limited": "восстановление: лимит звонков",
+    "recovery_throttled": "восстановление: отказ, слишком часто", "recovery_no_answer": "восстановление: не ответили",
+    "recovery_wrong_code": "восстановление: неверный код", "recovery_verified": "восстановление: код подтверждён",
+    "recovery_reset": "восстановление: пароль изменён", "recovery_failed": "восстановление: сбой звонка",
+    "recovery_expired": "восстановление: код просрочен",
+}
 
 
 # --------------------------------------------------------------------------- history
@@ -256,12 +261,9 @@ def call(uuid: str):
 def stats():
     zone = _zone()
     try:
-        p = filters.period(request.args, zone, ctx().clock(), default="week")
+        start, end = filters.stats_window(request.args, zone, ctx().clock())
     except FilterError as exc:
         abort(400, str(exc))
-    now = ctx().clock()
-    start = p.start or (now - dt.timedelta(days=30))
-    end = p.end or now
     result = ctx().db(call_stats, g.viewer.scope, start, end, zone)
     return render_template("stats.html", s=result, chart=hour_chart(result.by_hour), args=request.args,
                            periods=filters.PERIODS, names=_names(), period_end=end - dt.timedelta(seconds=1))

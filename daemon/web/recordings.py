@@ -16,14 +16,13 @@ others continue it.
 """
 from __future__ import annotations
 
-import functools
-
-from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request, send_file
 
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from config.recording import recordings_dir
-from daemon.web import auth
+from daemon.web import api, auth, pages
+from daemon.web.app import ctx
 from store import export as csv_export
 from store import recordings
 
@@ -36,53 +35,18 @@ LOG_HEADERS_RU = ("Время", "Сотрудник", "ID звонка", "Дей
 ACTIONS_RU = {"listen": "прослушивание", "download": "скачивание"}
 
 
-def ctx():
-    return current_app.extensions["callrouter"]
-
-
-def _api_error(status: int, code: str, message: str):
-    response = jsonify(error=code, message=message)
-    response.status_code = status
-    return response
-
-
-def _viewer_required(api: bool):
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            if g.viewer is None:
-                if api:
-                    return _api_error(401, "unauthorized", "Нужно войти.")
-                return redirect(url_for("pages.sign_in", next=request.full_path.rstrip("?")))
-            return view(*args, **kwargs)
-        return wrapper
-    return decorate
-
-
-def _admin_required(api: bool):
-    def decorate(view):
-        @functools.wraps(view)
-        @_viewer_required(api)
-        def wrapper(*args, **kwargs):
-            if not g.viewer.is_admin:
-                return _api_error(404, "not_found", "Не найдено.") if api else abort(404)
-            return view(*args, **kwargs)
-        return wrapper
-    return decorate
-
-
 # --------------------------------------------------------------------------- the file
 
 @blueprint.get("/calls/<uuid>/recording")
-@_viewer_required(api=False)
+@pages.signed_in
 def page_recording(uuid: str):
     return _serve(uuid) or abort(404)
 
 
 @blueprint.get("/api/v1/calls/<uuid>/recording")
-@_viewer_required(api=True)
+@api.signed_in
 def api_recording(uuid: str):
-    return _serve(uuid) or _api_error(404, "not_found", "Не найдено.")
+    return _serve(uuid) or api.error(404, "not_found", "Не найдено.")
 
 
 def _serve(uuid: str):
@@ -117,7 +81,7 @@ def _from_start(header) -> bool:
 # --------------------------------------------------------------------------- the audit log
 
 @blueprint.get("/admin/recordings/log")
-@_admin_required(api=False)
+@pages.admin_only
 def admin_log():
     before = request.args.get("before", type=int)
     rows = ctx().db(recordings.accesses, PAGE, before)
@@ -126,13 +90,13 @@ def admin_log():
 
 
 @blueprint.get("/admin/recordings/log.csv")
-@_admin_required(api=False)
+@pages.admin_only
 def admin_log_csv():
     return _csv(LOG_HEADERS_RU, russian=True)
 
 
 @blueprint.get("/api/v1/recording-accesses")
-@_admin_required(api=True)
+@api.admin_only
 def api_log():
     if request.accept_mimetypes.best == "text/csv":
         return _csv(LOG_COLUMNS, russian=False)

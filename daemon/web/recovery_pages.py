@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
+from daemon.web.app import ctx
 from daemon.web import auth
-from daemon.web.api import error
-from daemon.web.pages import SIGNIN_OUTCOMES
+from daemon.web.api import error, json_body
 
 blueprint = Blueprint("recovery", __name__)
 api_blueprint = Blueprint("recovery_api", __name__)
@@ -19,18 +19,6 @@ api_blueprint = Blueprint("recovery_api", __name__)
 COOKIE = "callrouter_recovery"
 PHONES = ("Это и пароль SIP: введите новый пароль в рабочем телефоне и софтфонах — со старым они перестанут "
           "подключаться.")
-SIGNIN_OUTCOMES.update({
-    "recovery_request": "восстановление: запрос", "recovery_call": "восстановление: звонок на мобильный",
-    "recovery_sms": "восстановление: SMS", "recovery_limited": "восстановление: лимит звонков",
-    "recovery_throttled": "восстановление: отказ, слишком часто", "recovery_no_answer": "восстановление: не ответили",
-    "recovery_wrong_code": "восстановление: неверный код", "recovery_verified": "восстановление: код подтверждён",
-    "recovery_reset": "восстановление: пароль изменён", "recovery_failed": "восстановление: сбой звонка",
-    "recovery_expired": "восстановление: код просрочен",
-})
-
-
-def ctx():
-    return current_app.extensions["callrouter"]
 
 
 def _address() -> str:
@@ -123,11 +111,6 @@ def password():
 
 # --------------------------------------------------------------------------- API
 
-def _body() -> dict | None:
-    body = request.get_json(silent=True) if request.is_json else None
-    return body if isinstance(body, dict) else None
-
-
 def _token() -> str:
     return request.headers.get("X-Recovery-Token", "")
 
@@ -141,7 +124,7 @@ def _status(token: str):
 
 @api_blueprint.post("/password-recovery")
 def api_ask():
-    body = _body()
+    body = json_body()
     if body is None or not isinstance(body.get("login"), str):
         return error(400, "bad_request", "Нужен JSON: {\"login\": \"логин или внутренний номер\"}.")
     token, refusal = ctx().recovery.request(g.snapshot, body["login"], _address())
@@ -160,7 +143,7 @@ def api_status():
 
 
 def _api_action(action):
-    if _body() is None:
+    if json_body() is None:
         return error(415, "json_required", "Нужен JSON (Content-Type: application/json).")
     refusal = action(_token())
     if refusal:
@@ -180,13 +163,13 @@ def api_sms():
 
 @api_blueprint.post("/password-recovery/sms-code")
 def api_sms_code():
-    code = str((_body() or {}).get("code", ""))
+    code = str((json_body() or {}).get("code", ""))
     return _api_action(lambda token: ctx().recovery.typed_code(g.snapshot, token, code, _address()))
 
 
 @api_blueprint.post("/password-recovery/password")
 def api_password():
-    body = _body()
+    body = json_body()
     if body is None or not isinstance(body.get("password"), str):
         return error(400, "bad_request", "Нужен JSON: {\"password\": \"новый пароль\"}.")
     employee, refusal = ctx().recovery.reset(g.snapshot, _token(), body["password"], _address())
