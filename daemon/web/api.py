@@ -160,10 +160,6 @@ def signins():
 
 # --------------------------------------------------------------------------- history
 
-def _zone():
-    return g.snapshot.zone_of(g.viewer.employee)
-
-
 def _wants_csv() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
     return best == "text/csv" and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]
@@ -174,16 +170,16 @@ def _wants_csv() -> bool:
 def calls():
     scope = g.viewer.scope
     try:
-        f = filters.call_filter(request.args, g.snapshot, _zone(), ctx().clock())
+        f = filters.call_filter(request.args, g.snapshot, auth.viewer_zone(), ctx().clock())
         if _wants_csv():
             if not scope.can_export:
                 return error(403, "no_export_right", "Выгрузка истории вам не разрешена.")
-            return export.csv_response(ctx().store, scope, f, _zone())
+            return export.csv_response(ctx().store, scope, f, auth.viewer_zone())
         limit = request.args.get("limit", history.DEFAULT_LIMIT, type=int)
         rows, nxt = ctx().db(history.list_calls, scope, f, limit, request.args.get("cursor") or None)
     except FilterError as exc:
         return error(400, "bad_filter", str(exc))
-    zone = _zone()
+    zone = auth.viewer_zone()
     listen = scope.can_listen
     return jsonify(calls=[_listed(r, zone, listen) for r in rows], next=nxt)
 
@@ -202,7 +198,7 @@ def call(uuid: str):
     detail = ctx().db(history.call_detail, g.viewer.scope, uuid)
     if detail is None:
         return error(404, "not_found", "Не найдено.")
-    zone = _zone()
+    zone = auth.viewer_zone()
     iso = lambda moment: moment.astimezone(zone).isoformat() if moment else None      # noqa: E731
     body = detail.call.as_dict(zone)
     body.update(answered_at=iso(detail.answered_at), ended_at=iso(detail.ended_at), reason=detail.reason,
@@ -223,7 +219,7 @@ def call(uuid: str):
 @blueprint.get("/stats")
 @signed_in
 def stats():
-    zone = _zone()
+    zone = auth.viewer_zone()
     now = ctx().clock()
     try:
         start, end = filters.stats_window(request.args, zone, now)

@@ -109,3 +109,8 @@ def set_session_cookie(response, token: str, snapshot: Snapshot) -> None:
 
 def clear_session_cookie(response, snapshot: Snapshot) -> None:
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="Lax", secure=secure_cookies(snapshot), path="/")
+
+
+def viewer_zone():
+    """The time zone the viewer reads times in: their own, else (nobody signed in) the company's."""
+    return g.snapshot.zone_of(g.viewer.employee if g.get("viewer") else None)

@@ -66,8 +66,7 @@ def install_filters(app) -> None:
     def _localtime(moment, fmt="%d.%m.%Y %H:%M:%S"):
         if moment is None:
             return "—"
-        zone = g.snapshot.zone_of(g.viewer.employee if g.get("viewer") else None)
-        return moment.astimezone(zone).strftime(fmt)
+        return moment.astimezone(auth.viewer_zone()).strftime(fmt)
 
     @app.template_filter("duration")
     def _duration(seconds):
@@ -206,13 +205,9 @@ SIGNIN_OUTCOMES = {
 
 # --------------------------------------------------------------------------- history
 
-def _zone():
-    return g.snapshot.zone_of(g.viewer.employee)
-
-
 def _filter_or_400(args):
     try:
-        return filters.call_filter(args, g.snapshot, _zone(), ctx().clock())
+        return filters.call_filter(args, g.snapshot, auth.viewer_zone(), ctx().clock())
     except FilterError as exc:
         abort(400, str(exc))
 
@@ -223,7 +218,7 @@ def calls():
     scope = g.viewer.scope
     error = None
     try:
-        f = filters.call_filter(request.args, g.snapshot, _zone(), ctx().clock())
+        f = filters.call_filter(request.args, g.snapshot, auth.viewer_zone(), ctx().clock())
         rows, nxt = ctx().db(history.list_calls, scope, f, PAGE, request.args.get("cursor") or None)
     except FilterError as exc:
         rows, nxt, error = [], None, str(exc)
@@ -242,7 +237,7 @@ def calls():
 def calls_export():
     if not g.viewer.scope.can_export:
         abort(403)
-    return export.csv_response(ctx().store, g.viewer.scope, _filter_or_400(request.args), _zone(),
+    return export.csv_response(ctx().store, g.viewer.scope, _filter_or_400(request.args), auth.viewer_zone(),
                                russian_headers=True)
 
 
@@ -259,7 +254,7 @@ def call(uuid: str):
 @blueprint.get("/stats")
 @signed_in
 def stats():
-    zone = _zone()
+    zone = auth.viewer_zone()
     try:
         start, end = filters.stats_window(request.args, zone, ctx().clock())
     except FilterError as exc:

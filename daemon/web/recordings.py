@@ -102,7 +102,7 @@ def api_log():
         return _csv(LOG_COLUMNS, russian=False)
     before = request.args.get("before", type=int)
     limit = max(1, min(request.args.get("limit", PAGE, type=int), 500))
-    zone = g.snapshot.zone_of(g.viewer.employee)
+    zone = auth.viewer_zone()
     rows = ctx().db(recordings.accesses, limit, before)
     return jsonify(accesses=[{"id": r.id, "at": r.at.astimezone(zone).isoformat(), "login": r.login,
                               "call_uuid": r.call_uuid, "action": r.action, "address": r.address} for r in rows],
@@ -110,7 +110,7 @@ def api_log():
 
 
 def _csv(headers, russian: bool) -> Response:
-    zone = g.snapshot.zone_of(g.viewer.employee)
+    zone = auth.viewer_zone()
     store = ctx().store
 
     def cells(r):
