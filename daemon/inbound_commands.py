@@ -12,7 +12,6 @@ command never holds up the presence events.
 """
 from __future__ import annotations
 
-import logging
 from typing import Callable, Iterable, Optional
 
 import gevent
@@ -22,10 +21,7 @@ from config.models import FreeswitchSettings
 from daemon.esl.event import Event
 from daemon.esl.frames import FrameParser, ProtocolError
 
-log = logging.getLogger(__name__)
-
 TIMEOUT = 3.0                 # real seconds for one batch: connect, auth, commands
-NO_SUCH_CHANNEL = "-ERR No such channel!"
 
 
 class InboundUnavailable(Exception):
