@@ -37,6 +37,7 @@ from urllib.parse import parse_qsl
 from config.models import Company, Department, Employee, is_loopback_address
 from config.snapshot import Snapshot
 from daemon.metrics import Metrics
+from store.writer import first_line
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +256,7 @@ def make_directory_handler(snapshot: Callable[[], Snapshot], a1_for: A1For,
         except CredentialsUnavailable as exc:
             requests.labels("unavailable").inc()
             log.error("directory: credentials of %s unavailable (asked by %s): %s", exc.args[0], peer,
-                      _first_line(exc.__cause__))
+                      first_line(exc.__cause__))
             return 503, "text/plain; charset=utf-8", b"credentials unavailable\n"
         requests.labels(result).inc()
         if result == "unknown_user":
@@ -280,11 +281,6 @@ def answer_counted(request: DirectoryRequest, snapshot: Snapshot, a1_for: A1For)
     if request.action == "sip_auth" and b"a1-hash" not in body:
         return body, "no_password"
     return body, "served"
-
-
-def _first_line(exc: Optional[BaseException]) -> str:
-    text = str(exc or "").strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def read_form(environ: dict) -> dict[str, str]:

@@ -196,7 +196,7 @@ class PlanExecutor:
             log.info("bridge answered, talking past its ring bound", extra={"uuid": self.channel.uuid})
             ready = gevent.wait([bridge.done, self.channel.gone], timeout=self.bounds.talk, count=1)
         if not ready:
-            self._outlived(bridge, bound)
+            self._outlived(bound)
         if self.channel.bridged.ready():
             return self._talk(step), ""
         if bridge.done.ready():
@@ -226,11 +226,11 @@ class PlanExecutor:
                       "company.mobile_confirm_file)", login, file,
                       extra={"uuid": self.channel.uuid, "login": login, "file": file})
 
-    def _outlived(self, bridge: Execution, bound: float) -> None:
+    def _outlived(self, bound: float) -> None:
         """The bridge gave no outcome within its bound: end it, then raise CommandTimeout
         (the call is handed back, or was hung up)."""
         log.warning("bridge still ringing after %g s: ending its legs", bound, extra={"uuid": self.channel.uuid})
-        self.end_bridge(bridge)
+        self.end_bridge()
         raise CommandTimeout(f"bridge gave no outcome within {bound:g} s")
 
     def _answered_meanwhile(self) -> bool:
@@ -263,10 +263,11 @@ class PlanExecutor:
             return None
         return sent
 
-    def end_bridge(self, bridge: Execution, wait: Optional[float] = None) -> bool:
-        """End a ringing bridge before the call goes back to the dialplan: its legs, and if
-        that does not end it within `wait`, the caller's channel.  True once it has ended."""
+    def end_bridge(self, wait: Optional[float] = None) -> None:
+        """End the ringing bridge before the call goes back to the dialplan: its legs, and if
+        that does not end it within `wait`, the caller's channel."""
         wait = self.bounds.end_wait if wait is None else wait
+        bridge = self._bridge.run
         uuid = self.channel.uuid
         self._bridge_ended = True
         if self.inbound is not None:
@@ -274,21 +275,20 @@ class PlanExecutor:
                 killed = self.inbound.kill(self._bridge.legs)
                 if bridge.done.wait(wait) is not None or self.channel.gone.is_set():
                     log.info("ended a bridge's legs", extra={"uuid": uuid, "legs": killed})
-                    return True
+                    return
                 self.inbound.kill([uuid], TIMER_EXPIRED)
                 log.warning("the bridge did not end with its legs: hung up the caller", extra={"uuid": uuid})
-                return True
+                return
             except InboundUnavailable as exc:
                 log.warning("cannot end the bridge over the inbound ESL: %s", exc, extra={"uuid": uuid})
         if not self.sync and not self.session.closed.is_set():
             try:                                        # async: FreeSWITCH reads this while bridging
                 self.session.execute(("hangup", TIMER_EXPIRED))
-                return True
+                return
             except Exception:
                 pass
         log.error("a ringing bridge could not be ended: it rings on until its own timers, then the "
                   "dialplan goes on", extra={"uuid": uuid})
-        return False
 
     def _talk(self, step: Step) -> str:
         """Someone answered: note who, then wait for the hangup (hangup_after_bridge)."""

@@ -15,15 +15,13 @@ costs one dict lookup for the events of other calls.
 """
 from __future__ import annotations
 
-from typing import Mapping
-
 import gevent
 from gevent.event import AsyncResult
 from gevent.event import Event as Signal
 
-HANGUP_COMPLETE = "CHANNEL_HANGUP_COMPLETE"
+from daemon.inbound_events import Event     # a plain Event or an `event json` dict: only `get` is read
 
-Event = Mapping[str, object]        # a plain Event or an `event json` dict: only `get` is read
+HANGUP_COMPLETE = "CHANNEL_HANGUP_COMPLETE"
 
 
 class Unheard(Exception):

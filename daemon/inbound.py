@@ -159,7 +159,7 @@ class InboundSupervisor(Loop):
             raise LinkError(_describe(exc)) from None
         self._sock = sock
         try:
-            link = _Link(sock)
+            link = Link(sock)
             pending = link.handshake(settings.password)
             self._load(link, pending)
             log.info("FreeSWITCH ESL connected to %s:%d; %d logins registered",
@@ -175,7 +175,7 @@ class InboundSupervisor(Loop):
             self._sock = None
             sock.close()
 
-    def _load(self, link: "_Link", pending: list[Event]) -> None:
+    def _load(self, link: "Link", pending: list[Event]) -> None:
         """Take the current registrations, then replay what arrived meanwhile.
 
         Registration updates are idempotent set operations, so replaying events
@@ -197,8 +197,9 @@ class InboundSupervisor(Loop):
         self._hangups.heard(event)
 
 
-class _Link:
-    """The byte-level conversation over one socket (no policy, no presence)."""
+class Link:
+    """The byte-level conversation over one socket (no policy, no presence); also
+    daemon.inbound_commands' short connections."""
 
     def __init__(self, sock: socket.socket):
         self._sock = sock
@@ -208,6 +209,15 @@ class _Link:
 
     def handshake(self, password: str) -> list[Event]:
         """Authenticate and subscribe; returns events that came before the last reply."""
+        self.authenticate(password)
+        pending: list[Event] = []
+        reply = self._reply(SUBSCRIPTION, pending)
+        if not reply.startswith("+OK"):
+            raise LinkError(f"event subscription refused: {reply.strip()}")
+        return pending
+
+    def authenticate(self, password: str) -> None:
+        """Read the greeting and log in (Refused, LinkError); nothing is subscribed yet."""
         greeting = self._next_frame()
         if greeting.content_type == "text/rude-rejection":
             raise Refused("access denied by its ACL (event_socket apply-inbound-acl)")
@@ -217,11 +227,6 @@ class _Link:
         if not reply.startswith("+OK"):
             raise Refused(f"wrong password: {reply.strip()}; check freeswitch.password "
                           "against event_socket.conf.xml")
-        pending: list[Event] = []
-        reply = self._reply(SUBSCRIPTION, pending)
-        if not reply.startswith("+OK"):
-            raise LinkError(f"event subscription refused: {reply.strip()}")
-        return pending
 
     def api(self, command: str, pending: list[Event]) -> str:
         return self.api_bytes(command, pending).decode("utf-8", "replace")

@@ -12,20 +12,16 @@ command never holds up the presence events.
 """
 from __future__ import annotations
 
-import logging
 from typing import Callable, Iterable, Optional
 
 import gevent
 from gevent import socket
 
 from config.models import FreeswitchSettings
-from daemon.esl.event import Event
-from daemon.esl.frames import FrameParser, ProtocolError
-
-log = logging.getLogger(__name__)
+from daemon.esl.frames import ProtocolError
+from daemon.inbound import Link, LinkError
 
 TIMEOUT = 3.0                 # real seconds for one batch: connect, auth, commands
-NO_SUCH_CHANNEL = "-ERR No such channel!"
 
 
 class InboundUnavailable(Exception):
@@ -48,7 +44,7 @@ class InboundCommands:
         try:
             with gevent.Timeout(self._timeout, InboundUnavailable(f"no answer within {self._timeout:g} s")):
                 return _run(settings, commands)
-        except (OSError, ProtocolError) as exc:
+        except (OSError, ProtocolError, LinkError) as exc:
             raise InboundUnavailable(str(exc) or type(exc).__name__) from None
 
     def kill(self, uuids: Iterable[str], cause: str = "NORMAL_CLEARING") -> int:
@@ -67,39 +63,10 @@ class InboundCommands:
 def _run(settings: FreeswitchSettings, commands: list[str]) -> list[str]:
     sock = socket.create_connection((settings.host, settings.port))
     try:
-        conversation = _Conversation(sock)
-        conversation.expect("auth/request")
-        reply = conversation.command(f"auth {settings.password}", "command/reply").get("Reply-Text") or ""
-        if not reply.startswith("+OK"):
-            raise InboundUnavailable(f"FreeSWITCH refused the ESL password ({reply.strip()})")
-        bodies = [conversation.command(f"api {command}", "api/response").body for command in commands]
+        link = Link(sock)
+        link.authenticate(settings.password)
+        bodies = [link.api(command, []) for command in commands]     # nothing subscribed: no events
         sock.sendall(b"exit\n\n")
         return bodies
     finally:
         sock.close()
-
-
-class _Conversation:
-    """Command, then the next frame of the awaited type (nothing subscribes to events)."""
-
-    def __init__(self, sock: socket.socket):
-        self._sock = sock
-        self._parser = FrameParser()
-        self._frames: list = []
-
-    def command(self, text: str, reply_type: str) -> Event:
-        self._sock.sendall(text.encode("utf-8") + b"\n\n")
-        return self.expect(reply_type)
-
-    def expect(self, content_type: str) -> Event:
-        while True:
-            while not self._frames:
-                data = self._sock.recv(65536)
-                if not data:
-                    raise InboundUnavailable("FreeSWITCH closed the connection")
-                self._frames.extend(self._parser.feed(data))
-            frame = self._frames.pop(0)
-            if frame.content_type == content_type:
-                return Event.from_frame(frame)
-            if frame.content_type in ("text/disconnect-notice", "text/rude-rejection"):
-                raise InboundUnavailable(f"FreeSWITCH said {frame.content_type}")

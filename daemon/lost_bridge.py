@@ -23,14 +23,12 @@ CHANNEL_HANGUP_COMPLETE, heard on the inbound link, tells what happened:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Optional
 
 from daemon import callstate as cs
 from daemon.esl.channel import Bridge, stamp_ago
 from daemon.executor import SentBridge
-from daemon.inbound_events import text
-
-Event = Mapping[str, object]        # an `event json` dict or a plain Event: only `get` is read
+from daemon.inbound_events import Event, text
 
 
 @dataclass(frozen=True)

@@ -274,10 +274,9 @@ class CallHandler:
         """Before a call goes back to the dialplan, end the bridge it may still be ringing:
         the dialplan's next action must not ring people beside it (never two plans)."""
         executor = self.executor
-        bridge = executor.ringing_bridge() if executor is not None else None
-        if bridge is not None:
+        if executor is not None and executor.ringing_bridge() is not None:
             try:
-                executor.end_bridge(bridge, wait)
+                executor.end_bridge(wait)
             except Exception:
                 log.exception("ending the bridge failed", extra={"uuid": self.session.uuid or "-"})
 

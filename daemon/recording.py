@@ -56,7 +56,7 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import gevent
 
@@ -148,7 +148,7 @@ def make_dirs(directory: Path) -> None:
 
 
 def finish(recording: CallRecording, record: CallRecord, started: bool, stopped: bool, metrics: Metrics,
-           disk: RecordingDisk, sleep: Callable[[float], None] = gevent.sleep, settle: float = SETTLE_TIMEOUT) -> None:
+           disk: RecordingDisk) -> None:
     """Fill the record's recording fields from the file FreeSWITCH left (see the module's docstring).
 
     `started` / `stopped`: RECORD_START / RECORD_STOP came (the file is closed after the latter).
@@ -158,7 +158,7 @@ def finish(recording: CallRecording, record: CallRecord, started: bool, stopped:
         _discard(disk, recording.path, uuid)    # nobody talked: nothing was to be recorded
         return
     try:
-        size = _recorded_size(disk, recording.path, started, stopped, settle, sleep)
+        size = _recorded_size(disk, recording.path, started, stopped)
     except DiskTimeout:
         metrics.recording_failures_total.labels(TIMEOUT).inc()
         log.error("the call's recording could not be checked: %s did not answer within %g s (a stalled mount?);"
@@ -195,12 +195,11 @@ def _empty(record: CallRecord, metrics: Metrics, message: str, path: Path) -> No
     record.recording_state = EMPTY
 
 
-def _recorded_size(disk: RecordingDisk, path: Path, started: bool, stopped: bool, settle: float,
-                   sleep) -> Optional[int]:
+def _recorded_size(disk: RecordingDisk, path: Path, started: bool, stopped: bool) -> Optional[int]:
     """The size of the file FreeSWITCH closed; None when there is none.  DiskTimeout."""
     if stopped or not started:
         return disk.run(disk.check_timeout, _size, path)     # closed, or never opened
-    return _settled_size(disk, path, settle, sleep)
+    return _settled_size(disk, path)
 
 
 def _size(path: Path) -> Optional[int]:
@@ -210,17 +209,17 @@ def _size(path: Path) -> Optional[int]:
         return None
 
 
-def _settled_size(disk: RecordingDisk, path: Path, settle: float, sleep) -> Optional[int]:
-    """The file's size once its header agrees with it (FreeSWITCH closed it), or after `settle`
-    seconds; None when absent.  Each look is bounded (DiskTimeout); the waits between are here."""
-    deadline = time.monotonic() + settle
+def _settled_size(disk: RecordingDisk, path: Path) -> Optional[int]:
+    """The file's size once its header agrees with it (FreeSWITCH closed it), or after
+    SETTLE_TIMEOUT seconds; None when absent.  Each look is bounded (DiskTimeout); the waits between are here."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT
     while True:
         size = disk.run(disk.check_timeout, wavfile.closed_size, path)
         if size is not None and size != wavfile.OPEN:
             return size
         if time.monotonic() >= deadline:
             return disk.run(disk.check_timeout, _size, path)
-        sleep(SETTLE_POLL)
+        gevent.sleep(SETTLE_POLL)
 
 
 def _restrict(disk: RecordingDisk, path: Path, uuid: str) -> None:

@@ -178,13 +178,13 @@ class RecordWriter(Loop):
             self.metrics.write_failures_total.inc()
             if is_outage(exc):
                 log.warning("store %s unreachable (%s): %d call records held", self.store.describe(),
-                            _first_line(exc), len(batch))
+                            first_line(exc), len(batch))
                 return False
             if len(batch) == 1:
                 self._reject(batch[0], exc)
                 return True
             log.warning("a batch of %d call records was refused (%s): writing them one by one", len(batch),
-                        _first_line(exc))
+                        first_line(exc))
             return all(self._write([record]) for record in batch)
 
     def _wait_for_retry(self, delay: float) -> None:
@@ -218,7 +218,7 @@ class RecordWriter(Loop):
         log.info("%d call records spooled to %s until the store is back", written, self.spool.path)
 
     def _reject(self, record: CallRecord, exc: BaseException) -> None:
-        log.error("call %s: the store refuses its record (%s); kept in %s", record.uuid, _first_line(exc),
+        log.error("call %s: the store refuses its record (%s); kept in %s", record.uuid, first_line(exc),
                   self.rejected_path)
         try:
             fd = os.open(self.rejected_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)   # as the spool
@@ -228,5 +228,6 @@ class RecordWriter(Loop):
             log.exception("call %s: cannot keep the refused record in %s", record.uuid, self.rejected_path)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An error's first line for a log line (a database error's text runs on with its SQL)."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

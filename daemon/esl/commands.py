@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid as uuidlib
 
 CONNECT = "connect"
-MYEVENTS = "myevents"
 RESUME = "resume"
 
 
