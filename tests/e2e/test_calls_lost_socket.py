@@ -20,6 +20,8 @@ from tests.e2e.harness import DOMAIN, Harness, wait_until
 SCALE = 0.005                  # 180 sim s of talk in 0.9 real s
 MALFORMED = b"Content-Type: text/event-plain\nContent-Length: 12x\n\n"     # bench/faults_bench.py's
 TALK = 180
+SLACK = 5                      # sim s (25 ms real): a loaded machine's scheduling, far below the
+                               # difference checked (the real moments against the moment of the loss)
 
 
 def lose_socket(h: Harness, call, how: str = "cut") -> None:
@@ -53,8 +55,8 @@ def test_lost_while_ringing_then_answered_and_talked_records_who_answered_and_th
     assert call.answered_by == "b.zaitsev" and not call.fell_back       # FreeSWITCH's bridge went on
     record = h.record_of(call)
     assert (record.outcome, record.answered_by, record.hangup_cause) == ("answered", "b.zaitsev", "NORMAL_CLEARING")
-    assert 20 <= seconds(record.started, record.answered) < 22
-    assert abs(seconds(record.answered, record.ended) - TALK) < 1
+    assert 20 <= seconds(record.started, record.answered) < 20 + SLACK
+    assert abs(seconds(record.answered, record.ended) - TALK) < SLACK
     (step,) = record.steps
     assert (step.answered_by, step.disposition) == ("b.zaitsev", "SUCCESS")
     assert h.metric("callrouter_lost_bridges_total", learned="answered") == 1
@@ -71,7 +73,7 @@ def test_lost_while_talking_records_the_real_end_not_the_moment_of_the_loss(make
     assert call.wait(5)
     record = h.record_of(call)
     assert (record.outcome, record.answered_by, record.hangup_cause) == ("answered", "a.volkov", "NORMAL_CLEARING")
-    assert abs(seconds(record.answered, record.ended) - TALK) < 1
+    assert abs(seconds(record.answered, record.ended) - TALK) < SLACK
 
 
 def test_the_caller_giving_up_after_the_loss_is_abandoned(make_harness):
@@ -86,7 +88,7 @@ def test_the_caller_giving_up_after_the_loss_is_abandoned(make_harness):
     everything = Scope(viewer="admin", role="admin", kind=COMPANY, internal=True)
     assert [s.ended_because for s in call_detail(h.app.store.store, everything, call.uuid).path] == \
         ["caller_hung_up"]
-    assert 39 <= seconds(record.started, record.ended) < 42
+    assert 39 <= seconds(record.started, record.ended) < 40 + SLACK
 
 
 def test_a_bridge_nobody_answered_then_the_dialplans_fallback_is_failed(make_harness):
