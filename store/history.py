@@ -237,7 +237,7 @@ def list_calls(store, scope: Scope, f: CallFilter = CallFilter(), limit: int = D
 
 
 def count_calls(store, scope: Scope, f: CallFilter = CallFilter()) -> int:
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         return conn.execute(select(func.count()).select_from(calls).where(filter_clause(scope, f))).scalar_one()
 
 
@@ -253,7 +253,7 @@ def iter_calls(store, scope: Scope, f: CallFilter = CallFilter(), batch: int = 1
 
 def _page(store, scope: Scope, f: CallFilter, limit: int, cursor: Optional[str]):
     stmt = select_calls(scope, f, cursor).limit(limit + 1)
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         rows = conn.execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -288,7 +288,7 @@ def call_detail(store, scope: Scope, uuid: str) -> Optional[CallDetail]:
     stmt = select(*ROW_COLUMNS, calls.c.answered, calls.c.ended, calls.c.reason, calls.c.hangup_cause,
                   calls.c.recording, calls.c.node, calls.c.recording_state).where(calls.c.uuid == uuid,
                                                                                   scope_clause(scope))
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         r = conn.execute(stmt).first()
         if r is None:
             return None

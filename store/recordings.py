@@ -81,7 +81,7 @@ def playable(store, scope: Scope, uuid: str) -> Optional[Recording]:
         return None
     stmt = select(calls.c.uuid, calls.c.recording, calls.c.recording_ms).where(
         calls.c.uuid == uuid, calls.c.recording_state == OK, calls.c.recording.is_not(None), scope_clause(scope))
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         row = conn.execute(stmt).first()
     return Recording(row.uuid, row.recording, row.recording_ms) if row is not None else None
 

@@ -89,7 +89,7 @@ def call_stats(store, scope: Scope, start: dt.datetime, end: dt.datetime, tz: Zo
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("statistics need aware start and end times")
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         if scope.kind == COMPANY:
             sums = _company_sums(conn, scope, start, end)
             by_hour = _company_by_hour(conn, scope, start, end, zone)
