@@ -37,7 +37,6 @@ from store.tables import calls, recording_access
 log = logging.getLogger(__name__)
 
 OK, FAILED, EMPTY, PRUNED = "ok", "failed", "empty", "pruned"
-STATES = ("", OK, FAILED, EMPTY, PRUNED)
 ACTIONS = ("listen", "download")
 ORPHAN_GRACE = dt.timedelta(days=2)
 BATCH = 500
