@@ -136,7 +136,7 @@ _PLAIN = frozenset({str, int, bool, type(None), dt.date})
 
 # --------------------------------------------------------------------------- scalars
 
-def _e164(value: object) -> str:
+def e164(value: object) -> str:
     """Normalise a phone number to E.164 ("+7 916 123-45-67" -> "+79161234567")."""
     if not isinstance(value, (str, int)):
         raise ValueError("a phone number must be a string")
@@ -145,7 +145,7 @@ def _e164(value: object) -> str:
 
 @functools.lru_cache(maxsize=PHONE_CACHE_SIZE)
 def _e164_of_text(text: str) -> str:
-    """`_e164` of stripped text; invalid numbers raise and so are never cached."""
+    """`e164` of stripped text; invalid numbers raise and so are never cached."""
     try:
         number = phonenumbers.parse(text, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
@@ -203,7 +203,7 @@ def _one_line(value: str) -> str:
 # A name or a title: one line, at most as long as the store's column for it (config.limits).
 OneLine = Annotated[str, Field(max_length=limits.NAME), AfterValidator(_one_line)]
 
-PhoneNumber = Annotated[str, BeforeValidator(_e164)]
+PhoneNumber = Annotated[str, BeforeValidator(e164)]
 TimeZoneName = Annotated[str, BeforeValidator(_zone)]
 Extension = Annotated[str, BeforeValidator(_extension)]
 Login = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]

@@ -31,9 +31,10 @@ def is_missed_external(row: dict) -> bool:
     return row["direction"] == "inbound" and row["caller_key"] != "" and row["result"] in NOT_ANSWERED
 
 
-def later_callback(missed):
-    """EXISTS a callback after the missed call (table or alias `missed`)."""
-    later = calls.alias("later")
+def later_callback(missed, later=None):
+    """EXISTS a callback after the missed call (table or alias `missed`), among the calls
+    of `later` (an alias of `calls`; the caller may narrow it further with `.where`)."""
+    later = later if later is not None else calls.alias("later")
     m, l = missed.c, later.c
     return exists().where(l.started > m.started, or_(
         and_(l.direction == "outbound", l.called_key == m.caller_key),

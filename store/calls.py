@@ -40,10 +40,11 @@ def insert_records(conn: Connection, records: Sequence[CallRecord]) -> list[str]
     rows = {r.uuid: _call_row(r, callers.get(r.caller, "")) for r in fresh}
     ids = dict((uuid, id_) for id_, uuid in conn.execute(stmt, list(rows.values())))
     inserted = [r for r in fresh if r.uuid in ids]
+    inserted_rows = [rows[r.uuid] for r in inserted]
     _insert_paths(conn, [(ids[r.uuid], r) for r in inserted])
-    parties = _insert_parties(conn, [(ids[r.uuid], r, callers.get(r.caller, "")) for r in inserted])
-    rollups.add(conn, rollups.rows_for([rows[r.uuid] for r in inserted], parties))
-    callbacks.mark(conn, [rows[r.uuid] for r in inserted])
+    parties = _insert_parties(conn, [(ids[r.uuid], r, rows[r.uuid]["caller_login"]) for r in inserted])
+    rollups.add(conn, rollups.rows_for(inserted_rows, parties))
+    callbacks.mark(conn, inserted_rows)
     return [r.uuid for r in inserted]
 
 

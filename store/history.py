@@ -19,13 +19,12 @@ from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from config.access import COMPANY, Scope
+from store import recordings
 from store.history_facts import NOT_ANSWERED, RESULTS, search_key
-from store.records import CallRecord
 from store.scope import calls_of, calls_of_employee, scope_calls, scope_clause
 from store.tables import call_legs, call_parties, call_steps, calls
 
 DIRECTIONS = ("internal", "inbound", "outbound")
-RECORDING_OK = "ok"                         # calls.recording_state of a recording that can be played
 NOT_ANSWERED_FILTER = "not_answered"        # outcome filter: every call nobody took
 OUTCOME_FILTERS = RESULTS + (NOT_ANSWERED_FILTER,)
 DEFAULT_LIMIT = 50
@@ -194,7 +193,7 @@ def _row(r) -> CallRow:
     return CallRow(uuid=r.uuid, started_at=r.started, direction=r.direction, caller=r.caller,
                    caller_name=r.caller_name, called=r.called, target=r.target, answered_by=r.answered_by,
                    outcome=r.result, wait_seconds=r.wait, talk_seconds=r.talk,
-                   recorded=r.recording_state == RECORDING_OK)
+                   recorded=r.recording_state == recordings.OK)
 
 
 def is_narrow(scope: Scope, f: CallFilter) -> bool:
@@ -237,7 +236,7 @@ def list_calls(store, scope: Scope, f: CallFilter = CallFilter(), limit: int = D
 
 
 def count_calls(store, scope: Scope, f: CallFilter = CallFilter()) -> int:
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         return conn.execute(select(func.count()).select_from(calls).where(filter_clause(scope, f))).scalar_one()
 
 
@@ -253,7 +252,7 @@ def iter_calls(store, scope: Scope, f: CallFilter = CallFilter(), batch: int = 1
 
 def _page(store, scope: Scope, f: CallFilter, limit: int, cursor: Optional[str]):
     stmt = select_calls(scope, f, cursor).limit(limit + 1)
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         rows = conn.execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -286,9 +285,8 @@ def ended_because(action: str, disposition: str, answered_by: str, call_result: 
 def call_detail(store, scope: Scope, uuid: str) -> Optional[CallDetail]:
     """The call and the path it took; None when it does not exist or is outside the scope."""
     stmt = select(*ROW_COLUMNS, calls.c.answered, calls.c.ended, calls.c.reason, calls.c.hangup_cause,
-                  calls.c.recording, calls.c.node, calls.c.recording_state).where(calls.c.uuid == uuid,
-                                                                                  scope_clause(scope))
-    with store.engine.connect() as conn:
+                  calls.c.recording, calls.c.node).where(calls.c.uuid == uuid, scope_clause(scope))
+    with store._read() as conn:
         r = conn.execute(stmt).first()
         if r is None:
             return None
@@ -313,10 +311,3 @@ def _step(s, legs, call_result: str) -> StepView:
         answered_by=s["answered_by"],
         legs=tuple(LegView(leg["device"], leg["login"], leg["dial"], leg["delay"], leg["timeout"],
                            started + dt.timedelta(seconds=leg["delay"]) if started else None) for leg in legs))
-
-
-def record_row(record: CallRecord) -> CallRow:
-    """The list row a record in memory would give (tests and tools)."""
-    from store.history_facts import result_of, talk_seconds, wait_seconds
-    return CallRow(record.uuid, record.started, record.direction, record.caller, record.caller_name, record.called,
-                   record.target, record.answered_by, result_of(record), wait_seconds(record), talk_seconds(record))

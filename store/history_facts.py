@@ -27,9 +27,7 @@ import functools
 from dataclasses import dataclass
 from typing import Optional
 
-import phonenumbers
-
-from config.models import DEFAULT_REGION
+from config.models import e164
 from store.records import CallRecord, StepRecord
 
 EMPLOYEE = "e:"
@@ -40,28 +38,26 @@ KEY_LENGTH = 32
 
 
 @functools.lru_cache(maxsize=65536)
-def number_digits(number: str, region: str = DEFAULT_REGION) -> str:
-    """The digits of `number` in E.164 (without +) when valid for `region`, else as written."""
+def number_digits(number: str) -> str:
+    """The digits of `number` in E.164 (without +) when the config's normaliser reads it as
+    valid (the company's region), else as written."""
     digits = "".join(ch for ch in number if ch.isdigit())
     if len(digits) < 7:             # extensions and short codes: as dialled
         return digits
     try:
-        parsed = phonenumbers.parse(number if number.strip().startswith("+") else digits, region)
-    except phonenumbers.NumberParseException:
+        return e164(number if number.strip().startswith("+") else digits)[1:]
+    except ValueError:
         return digits
-    if not phonenumbers.is_valid_number(parsed):
-        return digits
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
 
 
-def number_key(number: str, region: str = DEFAULT_REGION) -> str:
+def number_key(number: str) -> str:
     """The stored search key: the digits reversed (a suffix search becomes an index prefix range)."""
-    return number_digits(number, region)[::-1][:KEY_LENGTH]
+    return number_digits(number)[::-1][:KEY_LENGTH]
 
 
-def search_key(text: str, region: str = DEFAULT_REGION) -> Optional[str]:
+def search_key(text: str) -> Optional[str]:
     """The key prefix that a search for `text` looks for; None when it holds no digit."""
-    key = number_key(text, region)
+    key = number_key(text)
     return key or None
 
 

@@ -37,7 +37,6 @@ from store.tables import calls, recording_access
 log = logging.getLogger(__name__)
 
 OK, FAILED, EMPTY, PRUNED = "ok", "failed", "empty", "pruned"
-STATES = ("", OK, FAILED, EMPTY, PRUNED)
 ACTIONS = ("listen", "download")
 ORPHAN_GRACE = dt.timedelta(days=2)
 BATCH = 500
@@ -81,7 +80,7 @@ def playable(store, scope: Scope, uuid: str) -> Optional[Recording]:
         return None
     stmt = select(calls.c.uuid, calls.c.recording, calls.c.recording_ms).where(
         calls.c.uuid == uuid, calls.c.recording_state == OK, calls.c.recording.is_not(None), scope_clause(scope))
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         row = conn.execute(stmt).first()
     return Recording(row.uuid, row.recording, row.recording_ms) if row is not None else None
 
@@ -144,18 +143,11 @@ def prune(store, directory: str, now: dt.datetime, *, retention: Optional[Retent
     maybe = calls.c.recording_expires <= now
     if cutoff is not None:
         maybe = or_(maybe, calls.c.started <= cutoff)
-    last_id = 0
-    while True:
-        with store._read() as conn:
-            rows = conn.execute(select(calls.c.id, calls.c.uuid, calls.c.recording, calls.c.started, calls.c.target,
-                                       calls.c.recording_expires).where(
-                calls.c.recording_state == OK, maybe, calls.c.id > last_id).order_by(calls.c.id).limit(BATCH)).all()
-        for row in rows:
-            if _due(row, now, retention):
-                _prune_one(store, directory, row, result, remove)
-        if len(rows) < BATCH:
-            break
-        last_id = rows[-1].id
+    for row in _calls_by_id(store, select(calls.c.id, calls.c.uuid, calls.c.recording, calls.c.started,
+                                          calls.c.target, calls.c.recording_expires)
+                            .where(calls.c.recording_state == OK, maybe)):
+        if _due(row, now, retention):
+            _prune_one(store, directory, row, result, remove)
     _recheck(store, directory, result)
     _prune_orphans(store, directory, now - grace, result, remove)
     return result
@@ -167,14 +159,19 @@ def _recheck(store, directory: str, result: PruneResult) -> None:
     without a path. A file still open (its header not yet written) waits for a later run;
     if it never closes, the orphan pass deletes it after its grace and the next run
     finds it missing."""
+    for row in _calls_by_id(store, select(calls.c.id, calls.c.uuid, calls.c.recording).where(
+            calls.c.recording_state == FAILED, calls.c.recording.is_not(None))):
+        _recheck_one(store, directory, row, result)
+
+
+def _calls_by_id(store, stmt) -> Iterator:
+    """The rows of `stmt` (a SELECT of `calls` with its id) in id order, BATCH per short read
+    transaction, none held open while the caller works on a batch."""
     last_id = 0
     while True:
         with store._read() as conn:
-            rows = conn.execute(select(calls.c.id, calls.c.uuid, calls.c.recording).where(
-                calls.c.recording_state == FAILED, calls.c.recording.is_not(None), calls.c.id > last_id)
-                .order_by(calls.c.id).limit(BATCH)).all()
-        for row in rows:
-            _recheck_one(store, directory, row, result)
+            rows = conn.execute(stmt.where(calls.c.id > last_id).order_by(calls.c.id).limit(BATCH)).all()
+        yield from rows
         if len(rows) < BATCH:
             return
         last_id = rows[-1].id

@@ -77,12 +77,6 @@ class Agg:
         i = bisect.bisect_left(list(itertools.accumulate(self.hist)), need)   # a company has 10,000 of these
         return WAIT_EDGES[min(i, len(WAIT_EDGES) - 1)]
 
-    @classmethod
-    def of_row(cls, values) -> "Agg":
-        """From (received, answered, missed, wait_sum, talk_sum, w0 … w15): integers, but
-        PostgreSQL sums bigints as numeric."""
-        return cls(values[0], values[1], values[2], int(values[3]), int(values[4]), list(values[5:]))
-
 
 # --------------------------------------------------------------------------- periods
 

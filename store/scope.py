@@ -58,13 +58,19 @@ def scope_calls(scope: Scope):
     `started`, so the newest of a department's calls are known before any `calls`
     row is read.
     """
+    stmt = _party_calls(scope)
+    return stmt.add_columns(call_parties.c.started) if stmt is not None else None
+
+
+def _party_calls(scope: Scope, start=None, end=None):
+    """SELECT call_id of the scope's calls from the party index; None for the whole company."""
     if scope.kind == DEPARTMENTS:
-        stmt = calls_of(scope.departments, scope.logins)
-    elif scope.kind == MINE:
-        stmt = calls_of_employee(scope.viewer)
-    else:
+        return calls_of(scope.departments, scope.logins, start, end)
+    if scope.kind == MINE:
+        return calls_of_employee(scope.viewer, start, end)
+    if scope.kind == COMPANY:
         return None
-    return stmt.add_columns(call_parties.c.started)
+    raise ValueError(f"unknown scope kind {scope.kind!r}")
 
 
 def scope_clause(scope: Scope, c=calls, start=None, end=None, parties: bool = True) -> ColumnElement:
@@ -78,12 +84,9 @@ def scope_clause(scope: Scope, c=calls, start=None, end=None, parties: bool = Tr
     conditions = []
     if not scope.internal:
         conditions.append(c.c.direction != "internal")
-    if scope.kind == DEPARTMENTS and parties:
-        conditions.append(c.c.id.in_(calls_of(scope.departments, scope.logins, start, end)))
-    elif scope.kind == MINE and parties:
-        conditions.append(c.c.id.in_(calls_of_employee(scope.viewer, start, end)))
-    elif scope.kind not in (COMPANY, DEPARTMENTS, MINE):
-        raise ValueError(f"unknown scope kind {scope.kind!r}")
+    ids = _party_calls(scope, start, end)
+    if ids is not None and parties:
+        conditions.append(c.c.id.in_(ids))
     return and_(true(), *conditions)
 
 

@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from typing import NamedTuple, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, exists, func, literal, or_, select, text, union_all
+from sqlalchemy import BigInteger, Integer, and_, case, cast, func, literal, or_, select, text, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from config.access import COMPANY, DEPARTMENTS, Scope
+from store.callbacks import later_callback
 from store.history_facts import DEPARTMENT, EMPLOYEE, NOT_ANSWERED
 from store.rollups import CALLS, SUMS, WAIT_EDGES, Agg, cover, hour_of, next_month
 from store.scope import calls_of, party_clause, scope_clause
@@ -89,7 +90,7 @@ def call_stats(store, scope: Scope, start: dt.datetime, end: dt.datetime, tz: Zo
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("statistics need aware start and end times")
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         if scope.kind == COMPANY:
             sums = _company_sums(conn, scope, start, end)
             by_hour = _company_by_hour(conn, scope, start, end, zone)
@@ -315,11 +316,7 @@ def _not_called_back(conn, scope: Scope, start, end) -> tuple[list[UncalledNumbe
              text(UNCALLED_WHERE[conn.dialect.name])]          # missed, external, not called back (an index)
     if scope.kind != COMPANY:
         later = calls.alias("later")
-        l = later.c
-        where.append(~exists().where(
-            l.started > m.started, scope_clause(scope, later, start),
-            or_(and_(l.direction == "outbound", l.called_key == m.caller_key),
-                and_(l.direction == "inbound", l.caller_key == m.caller_key, l.result == "answered"))))
+        where.append(~later_callback(missed, later).where(scope_clause(scope, later, start)))
     per_number = (select(m.caller_key.label("key"), func.count().label("n"), func.max(m.started).label("last"),
                          func.count().over().label("total"))
                   .where(*where).group_by(m.caller_key).order_by(func.max(m.started).desc())

@@ -121,6 +121,15 @@ def block(conn: Connection, key: str, until: dt.datetime) -> None:
     conn.execute(update(signin_throttle).where(signin_throttle.c.key == key).values(blocked_until=until))
 
 
+def _count_and_block(conn: Connection, key: str, now: dt.datetime, forgotten_before: dt.datetime,
+                     delay: Callable[[int], float]) -> float:
+    """Count a failure of `key` and block it for `delay(failures)` seconds; returns that delay."""
+    seconds = delay(count_failure(conn, key, now, forgotten_before))
+    if seconds > 0:
+        block(conn, key, now + dt.timedelta(seconds=seconds))
+    return seconds
+
+
 def clear_failures(conn: Connection, key: str) -> None:
     conn.execute(delete(signin_throttle).where(signin_throttle.c.key == key))
 
@@ -177,10 +186,7 @@ class WebStore:
                       delay: Callable[[int], float]) -> float:
         """Count a failure and block the key for `delay(failures)` seconds; returns that delay."""
         with self.store._write() as conn:
-            failures = count_failure(conn, key, now, forgotten_before)
-            seconds = delay(failures)
-            if seconds > 0:
-                block(conn, key, now + dt.timedelta(seconds=seconds))
+            seconds = _count_and_block(conn, key, now, forgotten_before, delay)
             forget_failures(conn, forgotten_before, now)
             return seconds
 
@@ -204,9 +210,7 @@ class WebStore:
         """A wrong password in one transaction: each key's failure counted (and blocked), the audit line."""
         with self.store._write() as conn:
             for key, delay in keys_and_delays:
-                seconds = delay(count_failure(conn, key, now, forgotten_before))
-                if seconds > 0:
-                    block(conn, key, now + dt.timedelta(seconds=seconds))
+                _count_and_block(conn, key, now, forgotten_before, delay)
             forget_failures(conn, forgotten_before, now)
             log_signin(conn, now, typed, employee, address, "wrong_password")
 
